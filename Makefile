@@ -1,0 +1,64 @@
+# tgops: operations of small Docker Compose v2 stacks with Ansible.
+# `make setup` then `make test` on a fresh Debian/Ubuntu machine with Docker.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3.11
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+COLLECTION  := collections/ansible_collections/tgops/stack
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+export TGOPS_SANDBOX_ROOT ?= $(abspath .sandbox)
+
+.PHONY: help setup venv images test unit sanity lint ruff integration demo \
+        sandbox-up sandbox-down bench bench-smoke clean
+
+help: ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: venv images ## Create the venv, install pinned deps, build the sandbox images.
+
+venv: $(BIN)/.installed
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	mkdir -p $(HOME)/.ansible/test/cache
+	cp scripts/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_24_2.py
+	touch $@
+
+images: ## Build the sandbox images (mmdebstrap base + app images, no registry).
+	sandbox/bin/build-images.sh
+
+test: unit ruff sanity lint integration ## The whole suite: unit, ruff, sanity, lint, integration.
+
+unit: venv ## Unit tests of module_utils (ansible-test units layout).
+	cd $(COLLECTION) && ansible-test units --venv --python 3.11 --requirements
+
+ruff: venv ## Ruff on every Python file.
+	$(BIN)/ruff check .
+
+sanity: venv ## ansible-test sanity on the collection.
+	cd $(COLLECTION) && ansible-test sanity --venv --python 3.11 --requirements
+
+lint: venv ## ansible-lint, production profile.
+	$(BIN)/ansible-lint --profile production
+
+integration: venv images ## Integration tests against the real sandbox (Docker, Postgres, S3, Bot API).
+	$(BIN)/pytest -p no:cacheprovider tests/integration
+
+demo: venv images ## Bring up the sandbox "todo" stack and show its facts.
+	sandbox/bin/up.sh todo
+	$(BIN)/ansible-playbook playbooks/stack-info.yml -e stack_target=todo
+
+sandbox-up: venv images ## Start the sandbox stacks, the fake Bot API and the local S3 server.
+	sandbox/bin/up.sh all
+	sandbox/bin/s3-server.sh start
+
+sandbox-down: ## Stop and remove the sandbox stacks and their volumes.
+	-sandbox/bin/s3-server.sh stop
+	sandbox/bin/down.sh all
+
+clean: sandbox-down ## Remove the sandbox and test output.
+	rm -rf $(COLLECTION)/tests/output tests/output

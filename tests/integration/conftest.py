@@ -1,0 +1,127 @@
+"""Fixtures for the integration suite: the real sandbox on a real Docker Engine.
+
+Nothing here is mocked. The session starts the sandbox stacks with
+sandbox/bin/up.sh (the same script `make sandbox-up` uses) and tears them
+down at the end unless TGOPS_KEEP_SANDBOX=1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+SANDBOX_BIN = REPO / "sandbox" / "bin"
+
+
+def _env(extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
+    env.setdefault("TGOPS_SANDBOX_ROOT", str(REPO / ".sandbox"))
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclass
+class Result:
+    cmd: list
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __str__(self) -> str:  # shown by pytest when an assertion fails
+        return f"$ {shlex.join(map(str, self.cmd))}\nrc={self.rc}\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
+
+
+def run(cmd, *, env=None, cwd=REPO, timeout=900, check=False, input=None) -> Result:
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout, input=input
+    )
+    res = Result(list(cmd), proc.returncode, proc.stdout, proc.stderr)
+    if check and res.rc != 0:
+        raise AssertionError(str(res))
+    return res
+
+
+def sandbox_root() -> Path:
+    return Path(_env()["TGOPS_SANDBOX_ROOT"])
+
+
+def playbook(name: str, *args, extra_vars: dict | None = None, env=None, timeout=900) -> Result:
+    cmd = [VENV_BIN / "ansible-playbook", REPO / "playbooks" / name, *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    return run(cmd, env=env, timeout=timeout)
+
+
+def module(name: str, args: dict, *, check=False, env=None) -> tuple[Result, dict]:
+    """Run one module of the collection on localhost; return the result dict."""
+    cmd = [VENV_BIN / "ansible", "localhost", "-m", name, "-a", json.dumps(args)]
+    if check:
+        cmd.append("--check")
+    e = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    e.update(env or {})
+    res = run(cmd, env=e)
+    try:
+        data = json.loads(res.stdout)
+        host = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError) as exc:
+        raise AssertionError(f"could not parse module output: {exc}\n{res}") from exc
+    return res, host
+
+
+def compose(stack_dir: Path, project: str, files: list, env_file: str, *args, check=True) -> Result:
+    cmd = ["docker", "compose", "--project-directory", stack_dir, "-p", project]
+    for f in files:
+        cmd += ["-f", stack_dir / f]
+    cmd += ["--env-file", stack_dir / env_file, *args]
+    return run(cmd, check=check)
+
+
+TODO = {
+    "project": "deploy",
+    "files": ["docker-compose.yml", "docker-compose.vps.override.yml"],
+    "env_file": ".env.prod",
+}
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    res = run(["docker", "info", "--format", "{{.ServerVersion}}"])
+    assert res.rc == 0, f"Docker Engine not reachable; run scripts/install-host-deps.sh\n{res}"
+    res = run(["docker", "compose", "version", "--short"])
+    assert res.rc == 0, f"Compose v2 plugin missing; run scripts/install-host-deps.sh\n{res}"
+    return res.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def sandbox(docker_engine):
+    """All sandbox stacks up (fakes, todo, sprint), fresh for this session."""
+    run([SANDBOX_BIN / "up.sh", "all", "--fresh"], check=True, timeout=900)
+    yield sandbox_root()
+    if os.environ.get("TGOPS_KEEP_SANDBOX") != "1":
+        run([SANDBOX_BIN / "down.sh", "all"], timeout=600)
+
+
+@pytest.fixture(scope="session")
+def todo_dir(sandbox) -> Path:
+    return sandbox / "todo"
+
+
+@pytest.fixture(scope="session")
+def sprint_dir(sandbox) -> Path:
+    return sandbox / "sprint"
