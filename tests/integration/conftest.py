@@ -49,7 +49,7 @@ class Result:
 
 def run(cmd, *, env=None, cwd=REPO, timeout=900, check=False, input=None) -> Result:
     proc = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout, input=input
+        [str(c) for c in cmd], cwd=cwd, env=_env(env), capture_output=True, text=True, timeout=timeout, input=input, check=False
     )
     res = Result(list(cmd), proc.returncode, proc.stdout, proc.stderr)
     if check and res.rc != 0:

@@ -1,0 +1,537 @@
+# -*- coding: utf-8 -*-
+# Copyright: tgops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure functions behind tgops.stack.journal_entry and tgops.stack.journal_info.
+
+The ops journal is a Markdown file kept partly by hand.  Entries written by
+Ansible are wrapped in HTML comment markers::
+
+    <!-- tgops:begin id=day-2026-11-22 -->
+    ### Day 3 - 2026-11-22
+    ...
+    <!-- tgops:end id=day-2026-11-22 -->
+
+Everything outside managed entries is hand-written and is kept byte for byte:
+the functions below only ever insert or remove whole lines.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import errno
+import json
+import os
+import re
+import tempfile
+
+# Canonical sections, in the order they appear in a journal.
+SECTIONS = (
+    ('environment', 'Environment'),
+    ('baseline', 'Baseline snapshot'),
+    ('daily', 'Daily checks'),
+    ('incidents', 'Incidents and actions'),
+    ('changes', 'Changes'),
+    ('backups', 'Backups'),
+    ('stability', 'Stability declaration'),
+)
+SECTION_KEYS = tuple(key for key, dummy in SECTIONS)
+SECTION_HEADINGS = dict(SECTIONS)
+
+# Heading prefixes that also name a section in hand-made journals
+# (the original journal says "## Daily checks (Day 1..14)" and "## PROD-V0 STABLE").
+SECTION_ALIASES = {
+    'environment': ('environment',),
+    'baseline': ('baseline',),
+    'daily': ('daily checks', 'daily'),
+    'incidents': ('incidents', 'incident'),
+    'changes': ('changes', 'changelog'),
+    'backups': ('backups', 'backup'),
+    'stability': ('stability', 'prod-v0 stable', 'stable'),
+}
+
+# Journal kinds (what the role is asked to write) and the section they go to.
+KIND_SECTIONS = {
+    'environment': 'environment',
+    'baseline': 'baseline',
+    'daily': 'daily',
+    'incident': 'incidents',
+    'runbook': 'incidents',
+    'stability': 'stability',
+    'deploy': 'changes',
+    'migrate': 'changes',
+    'rotation': 'changes',
+    'backup': 'backups',
+    'restore': 'backups',
+}
+
+ENTRY_ID_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:-]*$')
+BEGIN_RE = re.compile(r'^\s*<!--\s*tgops:begin\s+id=(?P<id>\S+?)\s*-->\s*$')
+END_RE = re.compile(r'^\s*<!--\s*tgops:end\s+id=(?P<id>\S+?)\s*-->\s*$')
+MARKER_RE = re.compile(r'<!--\s*tgops:(begin|end)\b')
+HEADING_RE = re.compile(r'^(?P<hashes>#{1,2})[ \t]+(?P<text>.*?)[ \t#]*$')
+FENCE_RE = re.compile(r'^\s*(```|~~~)')
+
+DEFAULT_TITLE = 'OPS Journal'
+DEFAULT_NEW_MODE = 0o600
+ENCODING = 'utf-8'
+ERRORS = 'surrogateescape'
+
+
+class JournalError(Exception):
+    """A journal that cannot be changed safely, or bad input."""
+
+
+# ---------------------------------------------------------------------------
+# validation and small helpers
+# ---------------------------------------------------------------------------
+
+def validate_entry_id(entry_id):
+    """Raise JournalError unless entry_id is a usable stable id."""
+    if not isinstance(entry_id, str) or not ENTRY_ID_RE.match(entry_id):
+        raise JournalError(
+            'entry_id %r is not valid: it must match %s (start with a letter or digit, then only letters, '
+            'digits, ".", "_", ":" or "-"; no spaces). Use for example "day-2026-11-22" or '
+            '"incident-2026-11-22T10-04Z-bot-down".' % (entry_id, ENTRY_ID_RE.pattern))
+    return entry_id
+
+
+def validate_section(section):
+    if section not in SECTION_HEADINGS:
+        raise JournalError('section %r is not known; use one of: %s' % (section, ', '.join(SECTION_KEYS)))
+    return section
+
+
+def section_for_kind(kind):
+    """Section a journal kind is written to."""
+    try:
+        return KIND_SECTIONS[kind]
+    except KeyError:
+        raise JournalError('kind %r is not known; use one of: %s' % (kind, ', '.join(sorted(KIND_SECTIONS)))) from None
+
+
+def default_jsonl_path(path):
+    """<journal without .md>.jsonl"""
+    base, ext = os.path.splitext(path)
+    if ext.lower() in ('.md', '.markdown'):
+        return base + '.jsonl'
+    return path + '.jsonl'
+
+
+def utc_now():
+    """Now, UTC, ISO-8601 with a Z suffix, second precision."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return now.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def detect_newline(text):
+    """The newline style of a file: CRLF when its first line ends with CRLF."""
+    idx = text.find('\n')
+    if idx > 0 and text[idx - 1] == '\r':
+        return '\r\n'
+    return '\n'
+
+
+def _strip_eol(line):
+    if line.endswith('\r\n'):
+        return line[:-2]
+    if line.endswith('\n') or line.endswith('\r'):
+        return line[:-1]
+    return line
+
+
+def _is_blank(line):
+    return _strip_eol(line).strip() == ''
+
+
+def match_section(heading_text):
+    """Section key of a level-2 heading text, or None for a heading we do not manage."""
+    text = heading_text.strip().lower()
+    for key, heading in SECTIONS:
+        if text == heading.lower():
+            return key
+    for key in SECTION_KEYS:
+        for alias in SECTION_ALIASES[key]:
+            if text == alias or text.startswith(alias + ' ') or text.startswith(alias + '(') or text.startswith(alias + ':'):
+                return key
+    return None
+
+
+def normalize_content(content, newline='\n'):
+    """Content as the lines of a managed entry, without trailing blank lines."""
+    if content is None:
+        content = ''
+    if not isinstance(content, str):
+        raise JournalError('content must be a string')
+    if MARKER_RE.search(content):
+        raise JournalError('content must not contain tgops begin/end markers ("<!-- tgops:begin" / "<!-- tgops:end")')
+    lines = content.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+    lines = [line.rstrip() for line in lines]
+    while lines and lines[-1] == '':
+        lines.pop()
+    while lines and lines[0] == '':
+        lines.pop(0)
+    return [line + newline for line in lines]
+
+
+def render_entry(entry_id, content, newline='\n'):
+    """The full managed block of an entry as a list of lines."""
+    validate_entry_id(entry_id)
+    block = ['<!-- tgops:begin id=%s -->%s' % (entry_id, newline)]
+    block.extend(normalize_content(content, newline))
+    block.append('<!-- tgops:end id=%s -->%s' % (entry_id, newline))
+    return block
+
+
+def new_journal(title=None, intro=None, newline='\n'):
+    """Text of an empty journal: the title, an optional intro and every section."""
+    parts = ['# %s%s' % ((title or DEFAULT_TITLE).strip(), newline), newline]
+    if intro:
+        parts.extend(normalize_content(intro, newline))
+        parts.append(newline)
+    for idx, key in enumerate(SECTION_KEYS):
+        parts.append('## %s%s' % (SECTION_HEADINGS[key], newline))
+        if idx < len(SECTIONS) - 1:
+            parts.append(newline)
+    return ''.join(parts)
+
+
+# ---------------------------------------------------------------------------
+# parsing
+# ---------------------------------------------------------------------------
+
+def _scan(lines):
+    """Find headings and managed blocks.
+
+    Returns (headings, blocks): headings is a list of dicts {line, level, text, section};
+    blocks is a list of dicts {id, start, end} (line indexes, both inclusive).
+    Headings inside managed blocks and inside fenced code are ignored.
+    """
+    headings = []
+    blocks = []
+    open_block = None
+    in_fence = False
+    seen = {}
+    for idx, raw in enumerate(lines):
+        line = _strip_eol(raw)
+        if open_block is not None:
+            end = END_RE.match(line)
+            if end:
+                if end.group('id') != open_block['id']:
+                    raise JournalError('line %d: end marker for %r but entry %r (begun on line %d) is still open'
+                                       % (idx + 1, end.group('id'), open_block['id'], open_block['start'] + 1))
+                open_block['end'] = idx
+                blocks.append(open_block)
+                open_block = None
+            elif BEGIN_RE.match(line):
+                raise JournalError('line %d: begin marker inside entry %r (begun on line %d), which has no end marker'
+                                   % (idx + 1, open_block['id'], open_block['start'] + 1))
+            continue
+        if FENCE_RE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        begin = BEGIN_RE.match(line)
+        if begin:
+            entry_id = begin.group('id')
+            if entry_id in seen:
+                raise JournalError('line %d: entry %r appears twice (first on line %d); remove one copy by hand'
+                                   % (idx + 1, entry_id, seen[entry_id] + 1))
+            seen[entry_id] = idx
+            open_block = {'id': entry_id, 'start': idx, 'end': None}
+            continue
+        end = END_RE.match(line)
+        if end:
+            raise JournalError('line %d: end marker for %r without a begin marker' % (idx + 1, end.group('id')))
+        heading = HEADING_RE.match(line)
+        if heading:
+            level = len(heading.group('hashes'))
+            text = heading.group('text')
+            headings.append({'line': idx, 'level': level, 'text': text,
+                             'section': match_section(text) if level == 2 else None})
+    if open_block is not None:
+        raise JournalError('entry %r begun on line %d has no end marker' % (open_block['id'], open_block['start'] + 1))
+    return headings, blocks
+
+
+def split_lines(text):
+    return text.splitlines(True)
+
+
+def _section_of_line(headings, idx):
+    """(section key, heading text) of the level-2 heading governing line idx."""
+    current = (None, None)
+    for heading in headings:
+        if heading['line'] >= idx:
+            break
+        if heading['level'] == 2:
+            current = (heading['section'], heading['text'])
+        elif heading['level'] == 1:
+            current = (None, None)
+    return current
+
+
+def parse_journal(text):
+    """Parse a journal into its title, sections and managed entries.
+
+    Returns a dict: title (str or None), sections (list of {key, heading, line}),
+    entries (list of {id, section, heading, content, line}) in file order.
+    ``line`` values are 1-based.
+    """
+    lines = split_lines(text)
+    headings, blocks = _scan(lines)
+    title = None
+    for heading in headings:
+        if heading['level'] == 1:
+            title = heading['text']
+            break
+    sections = [{'key': h['section'], 'heading': h['text'], 'line': h['line'] + 1}
+                for h in headings if h['level'] == 2]
+    entries = []
+    for block in blocks:
+        section, heading = _section_of_line(headings, block['start'])
+        body = [_strip_eol(line) for line in lines[block['start'] + 1:block['end']]]
+        entries.append({
+            'id': block['id'],
+            'section': section,
+            'heading': heading,
+            'content': '\n'.join(body),
+            'line': block['start'] + 1,
+        })
+    return {'title': title, 'sections': sections, 'entries': entries}
+
+
+# ---------------------------------------------------------------------------
+# editing
+# ---------------------------------------------------------------------------
+
+def _section_span(lines, headings, section):
+    """(heading index, end index exclusive) of the first heading of section, or None."""
+    for pos, heading in enumerate(headings):
+        if heading['level'] == 2 and heading['section'] == section:
+            end = len(lines)
+            for later in headings[pos + 1:]:
+                if later['level'] <= 2:
+                    end = later['line']
+                    break
+            return heading['line'], end
+    return None
+
+
+def _ensure_eol(lines, idx, newline):
+    if not lines[idx].endswith('\n') and not lines[idx].endswith('\r'):
+        lines[idx] = lines[idx] + newline
+
+
+def _insert_section(lines, headings, section, newline):
+    """Insert the heading of a missing section at its canonical position. Returns new lines."""
+    order = SECTION_KEYS.index(section)
+    later = set(SECTION_KEYS[order + 1:])
+    heading_line = '## %s%s' % (SECTION_HEADINGS[section], newline)
+    for heading in headings:
+        if heading['level'] == 2 and heading['section'] in later:
+            at = heading['line']
+            return lines[:at] + [heading_line, newline] + lines[at:]
+    lines = list(lines)
+    if lines:
+        _ensure_eol(lines, len(lines) - 1, newline)
+        if not _is_blank(lines[-1]):
+            lines.append(newline)
+    lines.append(heading_line)
+    return lines
+
+
+def _remove_block(lines, block):
+    """Remove a managed block and the blank line that separates it from what precedes it."""
+    start, end = block['start'], block['end']
+    if start > 0 and _is_blank(lines[start - 1]):
+        start -= 1
+    elif end + 1 < len(lines) and _is_blank(lines[end + 1]):
+        end += 1
+    return lines[:start] + lines[end + 1:]
+
+
+def _insert_entry(lines, section, block_lines, newline):
+    """Insert block_lines at the end of section (which must exist)."""
+    headings, dummy = _scan(lines)
+    head, end = _section_span(lines, headings, section)
+    last = head
+    for idx in range(end - 1, head, -1):
+        if not _is_blank(lines[idx]):
+            last = idx
+            break
+    lines = list(lines)
+    _ensure_eol(lines, last, newline)
+    insert = [newline] + list(block_lines)
+    after = last + 1
+    if after < len(lines) and not _is_blank(lines[after]):
+        insert.append(newline)
+    return lines[:after] + insert + lines[after:]
+
+
+def upsert_entry(text, entry_id, section, content, title=None, intro=None):
+    """Return the journal text with entry_id holding content under section.
+
+    text may be None (no file yet) or ''. An entry that exists in its section is
+    replaced in place; one found in another section is moved; a new one is
+    appended at the end of its section. A missing section is added in canonical order.
+    """
+    validate_entry_id(entry_id)
+    validate_section(section)
+    if text is None or text.strip() == '':
+        text = new_journal(title, intro)
+    newline = detect_newline(text)
+    block_lines = render_entry(entry_id, content, newline)
+    lines = split_lines(text)
+    headings, blocks = _scan(lines)
+    existing = [b for b in blocks if b['id'] == entry_id]
+    if existing:
+        block = existing[0]
+        current_section = _section_of_line(headings, block['start'])[0]
+        if current_section == section:
+            if _strip_eol(lines[block['end']]) == lines[block['end']]:
+                # the file ended right after the end marker, without a newline: keep it that way
+                block_lines[-1] = _strip_eol(block_lines[-1])
+            return ''.join(lines[:block['start']] + block_lines + lines[block['end'] + 1:])
+        lines = _remove_block(lines, block)
+        headings, blocks = _scan(lines)
+    if _section_span(lines, headings, section) is None:
+        lines = _insert_section(lines, headings, section, newline)
+    return ''.join(_insert_entry(lines, section, block_lines, newline))
+
+
+def remove_entry(text, entry_id):
+    """Return the journal text without entry_id (unchanged when it is not there)."""
+    validate_entry_id(entry_id)
+    if not text:
+        return text
+    lines = split_lines(text)
+    dummy, blocks = _scan(lines)
+    for block in blocks:
+        if block['id'] == entry_id:
+            return ''.join(_remove_block(lines, block))
+    return text
+
+
+def build_record(kind, entry_id, section, changed, results, timestamp=None):
+    """One JSON-lines record (a str ending with a newline)."""
+    record = {
+        'ts': timestamp or utc_now(),
+        'kind': kind,
+        'entry_id': entry_id,
+        'section': section,
+        'changed': bool(changed),
+        'results': results if results is not None else {},
+    }
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(',', ':'), default=str) + '\n'
+
+
+def parse_records(text, kind=None, entry_id=None, last=None):
+    """Parse JSON-lines records; skip blank lines; filter by kind / entry_id; keep the last N.
+
+    Returns (records, bad_lines) where bad_lines lists 1-based numbers of lines that are not JSON objects.
+    """
+    records = []
+    bad = []
+    for number, line in enumerate((text or '').splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            bad.append(number)
+            continue
+        if not isinstance(record, dict):
+            bad.append(number)
+            continue
+        if kind is not None and record.get('kind') != kind:
+            continue
+        if entry_id is not None and record.get('entry_id') != entry_id:
+            continue
+        records.append(record)
+    if last is not None and last >= 0:
+        records = records[-last:] if last else []
+    return records, bad
+
+
+# ---------------------------------------------------------------------------
+# file I/O (thin, but kept here so the module stays small and tests can use tmp dirs)
+# ---------------------------------------------------------------------------
+
+def read_text(path):
+    """File text (utf-8, undecodable bytes kept via surrogateescape), or None if absent."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    return data.decode(ENCODING, ERRORS)
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def ensure_dir(directory, create):
+    if not directory or os.path.isdir(directory):
+        return False
+    if not create:
+        raise JournalError('directory %s does not exist; create it or set create_dirs=true' % directory)
+    os.makedirs(directory, 0o700)
+    return True
+
+
+def write_atomic(path, text, default_mode=DEFAULT_NEW_MODE):
+    """Write text to path atomically: temp file in the same directory, fsync, os.replace.
+
+    An existing file keeps its mode (and, when possible, its owner); a new one gets default_mode.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        stat = os.stat(path)
+        mode, uid, gid = stat.st_mode & 0o7777, stat.st_uid, stat.st_gid
+    except OSError:
+        mode, uid, gid = default_mode, None, None
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(text.encode(ENCODING, ERRORS))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if uid is not None:
+            try:
+                os.chown(tmp, uid, gid)
+            except OSError:
+                pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+
+
+def append_line(path, line, default_mode=DEFAULT_NEW_MODE):
+    """Append one line to path (created with default_mode), fsync."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, default_mode)
+    try:
+        os.write(fd, line.encode(ENCODING, ERRORS))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Log verdicts: scan the last lines of a service's logs for error patterns.
+
+Pure functions; the module feeds them the lines it read from the Docker SDK.
+"""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_ERROR_PATTERNS = [r'Traceback \(most recent call last\)', r'\bERROR\b', r'\bCRITICAL\b', r'no such table']
+REDACTED = '***'
+# Values shorter than this are not redacted: they would blank ordinary words
+# ("1", "prod") and carry no secret.
+MIN_SECRET_LEN = 6
+
+
+def compile_patterns(patterns, option):
+    """Compile regular expressions, naming the option and the pattern on error."""
+    compiled = []
+    for pattern in patterns or []:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise ValueError('%s: %r is not a valid regular expression (%s); fix or escape it' % (option, pattern, exc))
+    return compiled
+
+
+def redact(line, secrets):
+    """Replace every known secret value in a line by ***."""
+    for value in secrets:
+        if value and value in line:
+            line = line.replace(value, REDACTED)
+    return line
+
+
+def secret_values(env_values):
+    """The values worth redacting, longest first so overlaps redact fully."""
+    values = {v for v in env_values if v and len(v) >= MIN_SECRET_LEN}
+    return sorted(values, key=len, reverse=True)
+
+
+def scan_lines(lines, error_patterns, allow_patterns, secrets=(), max_matches=10):
+    """Return the verdict for one service's log lines.
+
+    A line counts as an error when an error pattern matches and no allow
+    pattern does. Matched lines are redacted before they are returned.
+    """
+    matches = []
+    count = 0
+    last = ''
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip('\r\n')
+        if not any(p.search(line) for p in error_patterns):
+            continue
+        if any(p.search(line) for p in allow_patterns):
+            continue
+        count += 1
+        last = redact(line, secrets)[:500]
+        if len(matches) < max_matches:
+            matches.append({'line_no': number, 'line': last})
+    if count:
+        summary = '%d error line(s) in the last %d lines; last: %s' % (count, len(lines), last[:200])
+    else:
+        summary = 'no error in the last %d lines' % len(lines)
+    return {
+        'summary': summary,
+        'lines_scanned': len(lines),
+        'error_count': count,
+        'matches': matches,
+        'ok': count == 0,
+    }
+
+
+def split_log_bytes(data, tail):
+    """Decode Docker log output (bytes) into at most ``tail`` lines."""
+    if isinstance(data, bytes):
+        data = data.decode('utf-8', errors='replace')
+    lines = data.splitlines()
+    return lines[-tail:] if tail else lines
