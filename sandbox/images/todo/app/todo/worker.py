@@ -1,0 +1,38 @@
+import os
+import sqlite3
+import time
+
+from todo import db, log, version
+
+
+def main(argv):
+    interval = float(os.environ.get("WORKER_INTERVAL", "0.2"))
+    every = int(os.environ.get("WORKER_LOG_EVERY", "25"))
+    path = db.db_path()
+    log("worker", "starting version=%s db_path=%s interval=%.2fs" % (version(), path, interval))
+    conn = None
+    inserted = 0
+    last_error = None
+    while True:
+        try:
+            if conn is None:
+                conn = db.connect(path)
+            conn.execute("INSERT INTO tasks(title, source) VALUES (?, 'worker')",
+                         ("auto task %d" % (inserted + 1),))
+            inserted += 1
+            last_error = None
+            if inserted % every == 0:
+                total = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+                log("worker", "inserted %d tasks (table total %d)" % (inserted, total))
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            if "locked" in msg or "busy" in msg:
+                log("worker", "SQLITE_BUSY, retrying: %s" % msg)
+                time.sleep(0.05)
+                continue
+            if msg != last_error:
+                log("worker", "ERROR %s" % msg)
+                last_error = msg
+            time.sleep(1.0)
+            continue
+        time.sleep(interval)
