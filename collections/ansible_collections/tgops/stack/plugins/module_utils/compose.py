@@ -81,13 +81,43 @@ def parse_config_output(stdout):
     return config
 
 
-def run_compose_config(run_command, base_args, environ=None):
+def yaml_error_of(path):
+    """The YAML syntax error of one file, or None (also None when PyYAML is not installed)."""
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    try:
+        with open(path, 'rb') as handle:
+            yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        return ' '.join(str(exc).split())
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
+def config_failure_message(rc, output, files):
+    """Name the Compose file at fault when Compose's own message does not."""
+    msg = 'docker compose config failed (rc=%s): %s' % (rc, output or 'no output')
+    if any(os.path.basename(f) in (output or '') for f in files or []):
+        return msg + '. Fix the file named above.'
+    for path in files or []:
+        error = yaml_error_of(path)
+        if error:
+            return msg + '. The Compose file %s (files option) is not valid YAML: %s. Fix that file.' % (path, error)
+    if files:
+        return msg + '. The files were: %s; check them with docker compose config.' % ', '.join(files)
+    return msg
+
+
+def run_compose_config(run_command, base_args, environ=None, files=None):
     """Run ``docker compose ... config --format json`` with ``run_command`` (AnsibleModule.run_command) and parse it."""
     cmd = list(base_args) + ['config', '--format', 'json']
     rc, stdout, stderr = run_command(cmd, environ_update=environ or {})
     if rc != 0:
         raise StackError(
-            'docker compose config failed (rc=%s): %s' % (rc, (stderr or stdout or '').strip() or 'no output'),
+            config_failure_message(rc, (stderr or stdout or '').strip(), files),
             cmd=cmd, rc=rc, stdout=stdout, stderr=stderr)
     return parse_config_output(stdout), cmd
 
