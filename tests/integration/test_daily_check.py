@@ -104,7 +104,14 @@ def _docker(*args):
     return run(["docker", *args], check=True)
 
 
-def test_stopped_worker_fails_after_writing(journal, todo_dir):
+@pytest.fixture
+def recreate_after(todo_dir):
+    """Recreate the worker and the bot after a test that planted faults in their logs."""
+    yield
+    compose(todo_dir, "deploy", TODO["files"], TODO["env_file"], "up", "-d", "--force-recreate", "--no-deps", "--wait", "worker", "telegram-bot")
+
+
+def test_stopped_worker_fails_after_writing(journal, todo_dir, recreate_after):
     _docker("stop", "deploy-worker-1")
     try:
         res = daily(journal)
@@ -112,7 +119,7 @@ def test_stopped_worker_fails_after_writing(journal, todo_dir):
         _docker("start", "deploy-worker-1")
     assert res.rc != 0, res
     day = entry(journal["md"], "day-" + time.strftime("%Y-%m-%d", time.gmtime()))
-    assert "docker compose ps: FAIL" in day
+    assert "`docker compose ps`: FAIL" in day
     assert "deploy-worker-1 is exited" in day
     assert "compose_ps" in res.output
 
@@ -133,7 +140,7 @@ def test_api_returning_503_fails(journal, todo_dir):
     assert "status 503" in day
 
 
-def test_traceback_in_bot_log_fails(journal):
+def test_traceback_in_bot_log_fails(journal, recreate_after):
     # A real line in the bot container's own log stream (its PID 1 stdout).
     _docker("exec", "deploy-telegram-bot-1", "sh", "-c",
             "printf 'Traceback (most recent call last):\\nRuntimeError: planted failure\\n' > /proc/1/fd/1")
@@ -164,7 +171,7 @@ def test_split_volume_replica_fails_the_guard(journal):
     assert "deploy_runtime_data" in day
 
 
-def test_fourteen_simulated_days_declare_stability_then_regression(journal):
+def test_fourteen_simulated_days_declare_stability_then_regression(journal, recreate_after):
     # clock injected by a variable; a fresh backup each simulated day keeps the evidence real
     for n in range(1, 15):
         now = f"2027-01-{n:02d}T06:00:00Z"

@@ -13,6 +13,9 @@ def main(argv):
     conn = None
     inserted = 0
     last_error = None
+    # On a first start the api applies the migrations; give it a grace period
+    # before a missing table counts as an error (WORKER_SCHEMA_GRACE seconds).
+    grace_until = time.time() + float(os.environ.get("WORKER_SCHEMA_GRACE", "30"))
     while True:
         try:
             if conn is None:
@@ -29,6 +32,12 @@ def main(argv):
             if "locked" in msg or "busy" in msg:
                 log("worker", "SQLITE_BUSY, retrying: %s" % msg)
                 time.sleep(0.05)
+                continue
+            if "no such table" in msg and time.time() < grace_until:
+                if msg != last_error:
+                    log("worker", "waiting for the schema (%s)" % msg.replace("no such table", "table missing"))
+                    last_error = msg
+                time.sleep(0.5)
                 continue
             if msg != last_error:
                 log("worker", "ERROR %s" % msg)

@@ -42,11 +42,23 @@ def secret_values(env_values):
     return sorted(values, key=len, reverse=True)
 
 
+TRACEBACK = 'Traceback (most recent call last)'
+
+
+def exception_line(lines, start):
+    """The exception line closing a Python traceback that begins at ``lines[start]`` (or '')."""
+    for line in lines[start + 1:start + 200]:
+        if line and not line[0].isspace() and not line.startswith(TRACEBACK):
+            return line.rstrip('\r\n')
+    return ''
+
+
 def scan_lines(lines, error_patterns, allow_patterns, secrets=(), max_matches=10):
     """Return the verdict for one service's log lines.
 
     A line counts as an error when an error pattern matches and no allow
-    pattern does. Matched lines are redacted before they are returned.
+    pattern does. A traceback's evidence carries its exception line. Matched
+    lines are redacted before they are returned.
     """
     matches = []
     count = 0
@@ -58,6 +70,8 @@ def scan_lines(lines, error_patterns, allow_patterns, secrets=(), max_matches=10
         if any(p.search(line) for p in allow_patterns):
             continue
         count += 1
+        if TRACEBACK in line:
+            line = '%s -> %s' % (line, exception_line(lines, number - 1) or 'no exception line')
         last = redact(line, secrets)[:500]
         if len(matches) < max_matches:
             matches.append({'line_no': number, 'line': last})

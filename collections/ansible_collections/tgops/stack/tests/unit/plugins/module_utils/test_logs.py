@@ -30,6 +30,7 @@ def test_errors_found_and_allow_list_respected():
     assert verdict['error_count'] == 2
     assert [m['line_no'] for m in verdict['matches']] == [2, 4]
     assert 'no such table: tasks' in verdict['summary']
+    assert verdict['matches'][0]['line'] == 'Traceback (most recent call last): -> sqlite3.OperationalError: no such table: tasks'
 
 
 def test_clean_log_is_ok():
