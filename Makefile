@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export TGOPS_SANDBOX_ROOT ?= $(abspath .sandbox)
 
-.PHONY: help setup venv images test unit sanity lint ruff integration demo \
+.PHONY: help setup venv images test unit sanity lint ruff integration molecule demo \
         sandbox-up sandbox-down bench bench-smoke clean
 
 help: ## Show the targets.
@@ -47,6 +47,10 @@ lint: venv ## ansible-lint, production profile.
 
 integration: venv images ## Integration tests against the real sandbox (Docker, Postgres, S3, Bot API).
 	$(BIN)/pytest -p no:cacheprovider tests/integration
+
+molecule: venv images ## Molecule scenario on the sandbox (converge, idempotence, testinfra verify).
+	sandbox/bin/up.sh all
+	$(BIN)/molecule test -s default
 
 demo: venv images ## Bring up the sandbox "todo" stack and show its facts.
 	sandbox/bin/up.sh todo

@@ -43,7 +43,10 @@ class Result:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def __str__(self) -> str:  # shown by pytest when an assertion fails
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        return str(self)
+
+    def __str__(self) -> str:
         return f"$ {shlex.join(map(str, self.cmd))}\nrc={self.rc}\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
 
 
@@ -92,6 +95,35 @@ def compose(stack_dir: Path, project: str, files: list, env_file: str, *args, ch
     return run(cmd, check=check)
 
 
+# Known secret values planted in the sandbox env files; leak tests scan every
+# output for them. Distinctive on purpose so a hit is never a coincidence.
+PLANTED = {
+    "TGOPS_TODO_BOT_TOKEN": "7100012345:PLANTEDtodoBotTokenXXXXXXXXXXXXXXXX",
+    "TGOPS_SPRINT_BOT_TOKEN": "7200012345:PLANTEDsprintBotTokenXXXXXXXXXXXXXX",
+    "TGOPS_SPRINT_POSTGRES_PASSWORD": "PLANTEDpgPassw0rdXYZ",
+    "TGOPS_SPRINT_S3_ACCESS_KEY": "PLANTEDS3ACCESSKEY01",
+    "TGOPS_SPRINT_S3_SECRET_KEY": "PLANTEDs3SecretKeyValue0123456789abcdef",
+}
+
+
+def planted_values() -> list[str]:
+    return list(PLANTED.values())
+
+
+def scan_for_secrets(*paths, texts=()) -> list[str]:
+    """Every place (file path or 'output #n') where a planted value appears."""
+    hits = []
+    for i, text in enumerate(texts):
+        hits += [f"output #{i}: {v[:12]}..." for v in planted_values() if v in text]
+    for root in paths:
+        root = Path(root)
+        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+        for f in files:
+            data = f.read_bytes()
+            hits += [f"{f}: {v[:12]}..." for v in planted_values() if v.encode() in data or v.encode() in f.name.encode()]
+    return hits
+
+
 TODO = {
     "project": "deploy",
     "files": ["docker-compose.yml", "docker-compose.vps.override.yml"],
@@ -111,7 +143,7 @@ def docker_engine():
 @pytest.fixture(scope="session")
 def sandbox(docker_engine):
     """All sandbox stacks up (fakes, todo, sprint), fresh for this session."""
-    run([SANDBOX_BIN / "up.sh", "all", "--fresh"], check=True, timeout=900)
+    run([SANDBOX_BIN / "up.sh", "all", "--fresh"], env=PLANTED, check=True, timeout=900)
     yield sandbox_root()
     if os.environ.get("TGOPS_KEEP_SANDBOX") != "1":
         run([SANDBOX_BIN / "down.sh", "all"], timeout=600)

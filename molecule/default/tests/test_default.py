@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-JOURNAL = os.path.join(os.environ.get("TGOPS_JOURNAL_DIR", "/tmp/tgops-molecule"), "OPS_JOURNAL.md")
+JOURNAL = os.path.join(os.environ.get("TGOPS_JOURNAL_DIR", "/tmp/tgops-molecule"), "todo", "OPS_JOURNAL.md")
 
 
 def test_todo_stack_containers_run(host):

@@ -28,13 +28,13 @@ def set_keys(lines, values):
             if k in values:
                 if k in seen:
                     continue
-                res.append("%s=%s\n" % (k, values[k]))
+                res.append(f"{k}={values[k]}\n")
                 seen.add(k)
                 continue
         res.append(line if line.endswith("\n") else line + "\n")
     for k, v in values.items():
         if k not in seen:
-            res.append("%s=%s\n" % (k, v))
+            res.append(f"{k}={v}\n")
     return res
 
 

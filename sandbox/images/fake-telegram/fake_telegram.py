@@ -60,7 +60,7 @@ class State:
             bot_id = int(m.group(1))
         bot_id = int(bot_id)
         with self.lock:
-            self.tokens[token] = {"bot_id": bot_id, "username": username or "bot%d_bot" % bot_id}
+            self.tokens[token] = {"bot_id": bot_id, "username": username or f"bot{bot_id}_bot"}
             self.bot(bot_id)
         return bot_id
 
@@ -100,8 +100,8 @@ def load_initial_tokens(spec):
         try:
             STATE.add_token(tok, bot_id, username)
         except ValueError as exc:
-            log("skip initial token %s: %s" % (mask(tok), exc))
-    log("loaded %d initial token(s)" % len(items))
+            log(f"skip initial token {mask(tok)}: {exc}")
+    log(f"loaded {len(items)} initial token(s)")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -160,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._bot_api(m.group(1), m.group(2), params)
             self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         except Exception as exc:  # keep the fake alive
-            log("error handling %s %s: %r" % (verb, path.split("/bot")[0], exc))
+            log("error handling {} {}: {!r}".format(verb, path.split("/bot")[0], exc))
             self._send(500, {"ok": False, "error_code": 500, "description": str(exc)})
 
     # -- Bot API -----------------------------------------------------------
@@ -192,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
                        "from": {"id": bot_id, "is_bot": True, "username": info["username"]},
                        "text": text}
                 STATE.bot(bot_id)["messages"].append(dict(msg, token_masked=mask(token)))
-            log("bot %s sendMessage chat=%s text=%r" % (bot_id, chat_id, text[:60]))
+            log(f"bot {bot_id} sendMessage chat={chat_id} text={text[:60]!r}")
             return self._send(200, {"ok": True, "result": msg})
         return self._send(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
 
@@ -214,10 +214,10 @@ class Handler(BaseHTTPRequestHandler):
             # another client (another container / host) polled this bot very recently -> conflict
             if others:
                 b["conflicts"] += 1
-                log("bot %s getUpdates conflict (clients %s and %s)" % (bot_id, others[0], client))
+                log(f"bot {bot_id} getUpdates conflict (clients {others[0]} and {client})")
                 return self._send(409, {"ok": False, "error_code": 409, "description": conflict})
             # a concurrent poll still in flight is terminated by this newer one
-            for seq, flight in b["inflight"].items():
+            for flight in b["inflight"].values():
                 flight["terminated"] = True
             b["poll_seq"] += 1
             seq = b["poll_seq"]
@@ -255,13 +255,13 @@ class Handler(BaseHTTPRequestHandler):
                 bot_id = STATE.add_token(params.get("token"), params.get("bot_id"), params.get("username"))
             except ValueError as exc:
                 return self._send(400, {"ok": False, "description": str(exc)})
-            log("admin: token added for bot %s" % bot_id)
+            log(f"admin: token added for bot {bot_id}")
             return self._send(200, {"ok": True, "bot_id": bot_id})
         if rest.startswith("tokens/") and verb == "DELETE":
             token = rest[len("tokens/"):]
             with STATE.lock:
                 found = STATE.tokens.pop(token, None)
-            log("admin: token revoked %s (%s)" % (mask(token), "found" if found else "unknown"))
+            log("admin: token revoked {} ({})".format(mask(token), "found" if found else "unknown"))
             return self._send(200 if found else 404, {"ok": bool(found)})
         if rest == "updates" and verb == "POST":
             info = STATE.lookup(params.get("token") or "")
@@ -338,7 +338,7 @@ def main():
     port = int(os.environ.get("FAKE_TG_PORT", "8081"))
     srv = ThreadingHTTPServer(("0.0.0.0", port), Handler)
     srv.daemon_threads = True
-    log("fake Telegram Bot API listening on 0.0.0.0:%d" % port)
+    log(f"fake Telegram Bot API listening on 0.0.0.0:{port}")
     try:
         srv.serve_forever()
     except KeyboardInterrupt:

@@ -3,8 +3,8 @@
 Revision ID: 0004_users_locale
 Revises: 0003_imports
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_users_locale"
 down_revision = "0003_imports"

@@ -13,7 +13,7 @@ def version():
 
 
 def log(component, msg):
-    line = "%s [%s] %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), component, msg)
+    line = "{} [{}] {}\n".format(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), component, msg)
     sys.stderr.write(line)
     sys.stderr.flush()
     try:

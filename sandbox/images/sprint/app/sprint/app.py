@@ -46,16 +46,16 @@ def health():
     try:
         conn = connect()
     except Exception as exc:
-        return 503, dict(body, status="error", reason="database unreachable: %s" % str(exc).strip())
+        return 503, dict(body, status="error", reason=f"database unreachable: {str(exc).strip()}")
     try:
         current = alembic_current(conn)
     except Exception as exc:
-        return 503, dict(body, status="error", reason="database error: %s" % str(exc).strip())
+        return 503, dict(body, status="error", reason=f"database error: {str(exc).strip()}")
     finally:
         conn.close()
     body["current"] = current
     if current != body["head"]:
-        return 503, dict(body, status="error", reason="alembic current (%s) != head (%s)" % (current, body["head"]))
+        return 503, dict(body, status="error", reason="alembic current ({}) != head ({})".format(current, body["head"]))
     return 200, dict(body, status="ok", quiet_now=in_quiet_hours())
 
 
@@ -155,26 +155,26 @@ def queue_loop():
             delivered, quiet = process_quiet_queue(telegram.send_message)
             state = "quiet" if quiet else "open"
             if state != last_state:
-                log("queue", "quiet hours %s (QUIET_HOURS=%s TZ=%s)" % (
+                log("queue", "quiet hours {} (QUIET_HOURS={} TZ={})".format(
                     "active: holding notifications" if quiet else "inactive: delivering",
                     os.environ.get("QUIET_HOURS", ""), os.environ.get("TZ", "")))
                 last_state = state
             if delivered:
-                log("queue", "delivered %d quiet_queue item(s)" % delivered)
+                log("queue", f"delivered {delivered} quiet_queue item(s)")
         except Exception as exc:
-            log("queue", "ERROR %s" % str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+            log("queue", f"ERROR {str(exc).strip().splitlines()[0]}" if str(exc).strip() else repr(exc))
         time.sleep(interval)
 
 
 def main(argv):
-    log("sprint-bot", "starting version=%s alembic head=%s" % (version(), alembic_head()))
+    log("sprint-bot", f"starting version={version()} alembic head={alembic_head()}")
     port = int(os.environ.get("SPRINT_LISTEN_PORT", "8102"))
     srv = ThreadingHTTPServer(("0.0.0.0", port), Handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    log("sprint-bot", "health on 0.0.0.0:%d" % port)
+    log("sprint-bot", f"health on 0.0.0.0:{port}")
     threading.Thread(target=queue_loop, daemon=True).start()
     from sprint import telegram
     rc = telegram.run()
-    log("sprint-bot", "bot loop ended rc=%s" % rc)
+    log("sprint-bot", f"bot loop ended rc={rc}")
     return rc

@@ -14,7 +14,7 @@ def _base():
 
 def call(method, params, timeout):
     token = os.environ.get("BOT_TOKEN", "")
-    req = urllib.request.Request("%s/bot%s/%s" % (_base(), token, method), data=json.dumps(params).encode(),
+    req = urllib.request.Request(f"{_base()}/bot{token}/{method}", data=json.dumps(params).encode(),
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -30,10 +30,10 @@ def send_message(chat_id, text):
     try:
         code, body = call("sendMessage", {"chat_id": chat_id, "text": text}, 10)
     except (urllib.error.URLError, OSError) as exc:
-        log("bot", "ERROR sendMessage failed: %s" % exc)
+        log("bot", f"ERROR sendMessage failed: {exc}")
         return False
     if code != 200:
-        log("bot", "ERROR sendMessage %s %s" % (code, body.get("description", "")))
+        log("bot", "ERROR sendMessage {} {}".format(code, body.get("description", "")))
     return code == 200
 
 
@@ -44,7 +44,7 @@ def run():
     if not token:
         log("bot", "ERROR BOT_TOKEN is not set")
         return 2
-    log("bot", "starting; api base %s, bot id %s" % (_base(), token.split(":", 1)[0]))
+    log("bot", "starting; api base {}, bot id {}".format(_base(), token.split(":", 1)[0]))
     offset, unauthorized, me_ok = 0, 0, False
     while True:
         try:
@@ -52,7 +52,7 @@ def run():
                 code, body = call("getMe", {}, 10)
                 if code == 200 and body.get("ok"):
                     me_ok, unauthorized = True, 0
-                    log("bot", "getMe ok: @%s" % body["result"].get("username"))
+                    log("bot", "getMe ok: @{}".format(body["result"].get("username")))
                     continue
             else:
                 code, body = call("getUpdates", {"offset": offset, "timeout": poll_timeout}, poll_timeout + 10)
@@ -65,21 +65,21 @@ def run():
                         chat = (msg.get("chat") or {}).get("id")
                         if text.split("@")[0] == "/ping" and chat is not None:
                             send_message(chat, "pong")
-                            log("bot", "answered /ping in chat %s" % chat)
+                            log("bot", f"answered /ping in chat {chat}")
                     continue
             if code == 401:
                 unauthorized += 1
-                log("bot", "ERROR Telegram API 401 Unauthorized (%d/%d)" % (unauthorized, max_401))
+                log("bot", f"ERROR Telegram API 401 Unauthorized ({unauthorized}/{max_401})")
                 if unauthorized >= max_401:
-                    log("bot", "FATAL BOT_TOKEN rejected %d times, exiting" % unauthorized)
+                    log("bot", f"FATAL BOT_TOKEN rejected {unauthorized} times, exiting")
                     return 3
                 time.sleep(1)
             elif code == 409:
-                log("bot", "ERROR Telegram API 409 %s" % body.get("description", "Conflict"))
+                log("bot", "ERROR Telegram API 409 {}".format(body.get("description", "Conflict")))
                 time.sleep(1)
             else:
-                log("bot", "ERROR Telegram API %s %s" % (code, body.get("description", "")))
+                log("bot", "ERROR Telegram API {} {}".format(code, body.get("description", "")))
                 time.sleep(2)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            log("bot", "ERROR cannot reach Telegram API: %s" % exc)
+            log("bot", f"ERROR cannot reach Telegram API: {exc}")
             time.sleep(2)

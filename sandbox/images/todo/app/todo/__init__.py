@@ -13,5 +13,5 @@ def version():
 
 
 def log(component, msg):
-    sys.stdout.write("%s [%s] %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), component, msg))
+    sys.stdout.write("{} [{}] {}\n".format(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), component, msg))
     sys.stdout.flush()

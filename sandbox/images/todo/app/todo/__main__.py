@@ -18,7 +18,7 @@ def main(argv):
     if cmd == "migrate":
         from todo import migrate
         return migrate.main(rest)
-    print("unknown command: %s" % cmd, file=sys.stderr)
+    print(f"unknown command: {cmd}", file=sys.stderr)
     return 2
 
 

@@ -26,7 +26,7 @@ def health():
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return 503, dict(body, status="error", reason="sqlite error: %s" % exc)
+        return 503, dict(body, status="error", reason=f"sqlite error: {exc}")
     return 200, dict(body, status="ok", migrations=versions, tasks=count,
                      calendar_mode=os.environ.get("CALENDAR_MODE", "NOT_CONFIGURED"))
 
@@ -63,13 +63,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main(argv):
-    log("api", "starting version=%s db_path=%s" % (version(), db.db_path()))
+    log("api", f"starting version={version()} db_path={db.db_path()}")
     if os.environ.get("AUTO_MIGRATE", "1") != "0":
         newly, versions = migrate.apply_all(component="api")
-        log("api", "migrations applied automatically; schema versions: %s" % " ".join(versions))
+        log("api", "migrations applied automatically; schema versions: {}".format(" ".join(versions)))
     port = int(os.environ.get("TODO_LISTEN_PORT", "8101"))
     srv = ThreadingHTTPServer(("0.0.0.0", port), Handler)
     srv.daemon_threads = True
-    log("api", "listening on 0.0.0.0:%d" % port)
+    log("api", f"listening on 0.0.0.0:{port}")
     srv.serve_forever()
     return 0

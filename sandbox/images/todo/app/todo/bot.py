@@ -11,7 +11,7 @@ from todo import log
 
 def call(base, token, method, params, timeout):
     data = json.dumps(params).encode()
-    req = urllib.request.Request("%s/bot%s/%s" % (base, token, method), data=data,
+    req = urllib.request.Request(f"{base}/bot{token}/{method}", data=data,
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -32,7 +32,7 @@ def run(component="telegram-bot", on_tick=None):
     if not token:
         log(component, "ERROR BOT_TOKEN is not set")
         return 2
-    log(component, "starting; api base %s, bot id %s" % (base, token.split(":", 1)[0]))
+    log(component, "starting; api base {}, bot id {}".format(base, token.split(":", 1)[0]))
     offset = 0
     unauthorized = 0
     me_ok = False
@@ -45,7 +45,7 @@ def run(component="telegram-bot", on_tick=None):
                 if code == 200 and body.get("ok"):
                     me_ok = True
                     unauthorized = 0
-                    log(component, "getMe ok: @%s" % body["result"].get("username"))
+                    log(component, "getMe ok: @{}".format(body["result"].get("username")))
                     continue
                 raise_code = code
             else:
@@ -61,25 +61,25 @@ def run(component="telegram-bot", on_tick=None):
                         chat = (msg.get("chat") or {}).get("id")
                         if text.split("@")[0] == "/ping" and chat is not None:
                             c, b = call(base, token, "sendMessage", {"chat_id": chat, "text": "pong"}, 10)
-                            log(component, "answered /ping in chat %s (%s)" % (chat, c))
+                            log(component, f"answered /ping in chat {chat} ({c})")
                         elif text:
-                            log(component, "ignored message %r" % text[:40])
+                            log(component, f"ignored message {text[:40]!r}")
                     continue
             if raise_code == 401:
                 unauthorized += 1
-                log(component, "ERROR Telegram API 401 Unauthorized (%d/%d)" % (unauthorized, max_401))
+                log(component, f"ERROR Telegram API 401 Unauthorized ({unauthorized}/{max_401})")
                 if unauthorized >= max_401:
-                    log(component, "FATAL BOT_TOKEN rejected %d times, exiting" % unauthorized)
+                    log(component, f"FATAL BOT_TOKEN rejected {unauthorized} times, exiting")
                     return 3
                 time.sleep(1)
             elif raise_code == 409:
-                log(component, "ERROR Telegram API 409 %s" % body.get("description", "Conflict"))
+                log(component, "ERROR Telegram API 409 {}".format(body.get("description", "Conflict")))
                 time.sleep(1)
             else:
-                log(component, "ERROR Telegram API %s %s" % (raise_code, body.get("description", "")))
+                log(component, "ERROR Telegram API {} {}".format(raise_code, body.get("description", "")))
                 time.sleep(2)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            log(component, "ERROR cannot reach Telegram API: %s" % exc)
+            log(component, f"ERROR cannot reach Telegram API: {exc}")
             time.sleep(2)
 
 

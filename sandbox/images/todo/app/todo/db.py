@@ -11,7 +11,7 @@ def db_path():
 def connect(path=None, readonly=False):
     path = path or db_path()
     if readonly:
-        conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=BUSY_TIMEOUT_MS / 1000.0,
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000.0,
                                isolation_level=None)
     else:
         d = os.path.dirname(path)
@@ -19,7 +19,7 @@ def connect(path=None, readonly=False):
             os.makedirs(d, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000.0, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=%d" % BUSY_TIMEOUT_MS)
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     return conn
 
 

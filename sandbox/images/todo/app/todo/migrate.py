@@ -37,7 +37,7 @@ def apply_all(path=None, component="migrate"):
         for version, name, fpath in available():
             with open(fpath) as fh:
                 sql = fh.read()
-            for attempt in range(50):
+            for _attempt in range(50):
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     break
@@ -58,7 +58,7 @@ def apply_all(path=None, component="migrate"):
                 conn.execute("ROLLBACK")
                 raise
             newly.append(name)
-            log(component, "applied migration %s" % name)
+            log(component, f"applied migration {name}")
         versions = sorted(applied(conn))
     finally:
         conn.close()
@@ -80,7 +80,7 @@ def _split(sql):
 
 def status(path=None):
     path = path or db.db_path()
-    print("db_path: %s" % path)
+    print(f"db_path: {path}")
     if not os.path.exists(path):
         print("database file does not exist")
         conn = None
@@ -91,14 +91,14 @@ def status(path=None):
     pending = 0
     for version, name, _ in available():
         if version in done:
-            print("%s applied  %s  (%s)" % (version, name, done[version][1]))
+            print(f"{version} applied  {name}  ({done[version][1]})")
         else:
             pending += 1
-            print("%s pending  %s" % (version, name))
+            print(f"{version} pending  {name}")
     if conn is not None:
         print("tasks table: %s" % ("present" if db.has_table(conn, "tasks") else "MISSING"))
         conn.close()
-    print("pending: %d" % pending)
+    print(f"pending: {pending}")
     return 0
 
 
@@ -106,11 +106,11 @@ def main(argv):
     if "--status" in argv:
         return status()
     path = db.db_path()
-    log("migrate", "db_path=%s migrations_dir=%s" % (path, MIGRATIONS_DIR))
+    log("migrate", f"db_path={path} migrations_dir={MIGRATIONS_DIR}")
     newly, versions = apply_all(path)
     if not newly:
         log("migrate", "nothing to apply")
-    print("applied versions: %s" % " ".join(versions))
+    print("applied versions: {}".format(" ".join(versions)))
     return 0
 
 

@@ -52,7 +52,7 @@ def _observation(records, today, today_ok, start=None):
     try:
         return observation(records, today, today_ok, start or None)
     except ValueError as exc:
-        raise AnsibleFilterError(str(exc))
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 class FilterModule:

@@ -135,3 +135,36 @@ def read_env_values(path):
     """The values of an env file (see dotenv_values); raises OSError when unreadable."""
     with open(path, 'rb') as handle:
         return dotenv_values(handle.read().decode('utf-8', errors='replace'))
+
+
+REDACTED = '<redacted>'
+
+
+def redact_dotenv(text):
+    """A copy of dotenv text that keeps the keys and replaces every non-empty value by ``<redacted>``.
+
+    Comments and lines that do not parse are dropped (a commented-out assignment
+    or a broken line may hold a secret); an empty value stays empty. Multi-line
+    quoted values collapse to one line. The result never contains a value.
+    """
+    lines = text.splitlines()
+    out = ['# keys of the env file; values replaced by %s' % REDACTED]
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if not stripped or stripped.startswith('#'):
+            index += 1
+            continue
+        match = KEY_RE.match(stripped)
+        if not match:
+            out.append('# line %d not parsed; removed' % (index + 1))
+            index += 1
+            continue
+        value, valid, next_index = _read_value(match.group(2), lines, index)
+        if not valid:
+            out.append('# line %d not parsed; removed' % (index + 1))
+        else:
+            prefix = 'export ' if stripped.startswith('export') and not stripped.startswith(match.group(1)) else ''
+            out.append('%s%s=%s' % (prefix, match.group(1), REDACTED if value else ''))
+        index = next_index
+    return '\n'.join(out) + '\n'

@@ -24,7 +24,7 @@ def compile_patterns(patterns, option):
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:
-            raise ValueError('%s: %r is not a valid regular expression (%s); fix or escape it' % (option, pattern, exc))
+            raise ValueError('%s: %r is not a valid regular expression (%s); fix or escape it' % (option, pattern, exc)) from exc
     return compiled
 
 

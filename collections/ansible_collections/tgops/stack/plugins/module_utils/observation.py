@@ -20,7 +20,7 @@ def parse_day(value, what='date'):
     try:
         return datetime.datetime.strptime(text, '%Y-%m-%d').date()
     except ValueError:
-        raise ValueError('%s %r is not a date of the form YYYY-MM-DD' % (what, value))
+        raise ValueError('%s %r is not a date of the form YYYY-MM-DD' % (what, value)) from None
 
 
 def daily_verdicts(records):

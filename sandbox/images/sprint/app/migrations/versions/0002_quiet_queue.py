@@ -3,8 +3,8 @@
 Revision ID: 0002_quiet_queue
 Revises: 0001_users
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_quiet_queue"
 down_revision = "0001_users"

@@ -3,8 +3,8 @@
 Revision ID: 0003_imports
 Revises: 0002_quiet_queue
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_imports"
 down_revision = "0002_quiet_queue"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.tgops.stack.plugins.module_utils.logs import (
     DEFAULT_ERROR_PATTERNS,
     compile_patterns,
