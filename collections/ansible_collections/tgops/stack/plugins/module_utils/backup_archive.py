@@ -1,0 +1,593 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build and verify one backup archive (tar + zstd or gzip), streaming: memory does not grow with the data.
+
+Layout of an archive: the members in the order given, then ``env.redacted``
+(when an env file is given), then ``manifest.json`` as the LAST member, so the
+sizes and sha256 of all members are known when it is written and no second
+pass over the data is needed. ``<archive>.sha256`` (``sha256sum`` format)
+sits beside the archive.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+import zlib
+
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import (
+    CHUNK_SIZE,
+    DATA_MODE,
+    MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
+    BackupError,
+    build_manifest,
+    commit_partial,
+    compare_expect,
+    compare_members,
+    format_sha256_line,
+    fsync_dir,
+    manifest_bytes,
+    os_error_message,
+    parse_manifest,
+    parse_sha256_line,
+    remove_quietly,
+    safe_member_name,
+    sha256_file,
+    utc_now,
+)
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
+
+try:
+    import zstandard
+except ImportError:  # pragma: no cover - depends on the managed host
+    zstandard = None
+
+ENV_MEMBER = 'env.redacted'
+RESERVED_NAMES = (MANIFEST_NAME, ENV_MEMBER)
+EXTENSIONS = {'zstd': '.tar.zst', 'gzip': '.tar.gz'}
+ZSTD_MAGIC = b'\x28\xb5\x2f\xfd'
+GZIP_MAGIC = b'\x1f\x8b'
+
+
+# ---------------------------------------------------------------------------
+# pure helpers
+# ---------------------------------------------------------------------------
+
+def choose_compression(requested, zstd_cli=None, has_zstandard=False):
+    """(compression, tool) for ``requested`` (auto|zstd|gzip); tool is zstd-cli, python-zstandard or python-gzip."""
+    if requested == 'gzip':
+        return 'gzip', 'python-gzip'
+    if zstd_cli:
+        return 'zstd', 'zstd-cli'
+    if has_zstandard:
+        return 'zstd', 'python-zstandard'
+    if requested == 'zstd':
+        raise BackupError('compression=zstd: neither the zstd CLI nor the python zstandard package is on the managed host; '
+                          'install zstd (apt-get install zstd) or set compression=auto or gzip')
+    return 'gzip', 'python-gzip'
+
+
+def archive_filename(name, compression):
+    return name + EXTENSIONS[compression]
+
+
+def compression_of_name(filename):
+    """zstd / gzip from an archive file name, None when it is neither."""
+    for compression, ext in EXTENSIONS.items():
+        if filename.endswith(ext):
+            return compression
+    return None
+
+
+def compression_of_magic(head):
+    if head.startswith(ZSTD_MAGIC):
+        return 'zstd'
+    if head.startswith(GZIP_MAGIC):
+        return 'gzip'
+    return None
+
+
+def validate_name(name):
+    if not name or '/' in name or name.startswith('.') or '\x00' in name:
+        raise BackupError('name=%r is not a plain file name stem; use something like todo-20261122T060000Z' % (name,))
+    return name
+
+
+def parse_mode(mode):
+    """'0600', '600', 0o600 or 384 -> 0o600; raise BackupError otherwise."""
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip().lower()
+        if text.startswith('0o'):
+            text = text[2:]
+        try:
+            value = int(text, 8)
+        except ValueError:
+            value = -1
+    if not 0 <= value <= 0o777:
+        raise BackupError('mode=%r is not an octal file mode; use a quoted string such as "0600"' % (mode,))
+    return value
+
+
+def expand_members(members):
+    """[{src, name, size, mtime}] of every regular file of ``members`` ({src, arcname}); directories are recursed (sorted).
+
+    Symlinks inside directories are skipped and returned in the second value.
+    """
+    files = []
+    skipped = []
+    seen = set()
+    for index, member in enumerate(members or []):
+        src = (member or {}).get('src')
+        if not src:
+            raise BackupError('members[%d] has no src; give each member as {src: PATH, arcname: NAME}' % index)
+        src = os.path.abspath(os.path.expanduser(src))
+        arcname = member.get('arcname') or os.path.basename(src.rstrip('/'))
+        try:
+            arcname = safe_member_name(arcname)
+        except ValueError as exc:
+            raise BackupError('members[%d].arcname: %s; use a relative name without ..' % (index, exc)) from exc
+        if os.path.isdir(src):
+            pairs = []
+            for root, dirs, names in os.walk(src):
+                dirs.sort()
+                for fname in sorted(names):
+                    full = os.path.join(root, fname)
+                    rel = os.path.relpath(full, src).replace(os.sep, '/')
+                    if os.path.islink(full) or not os.path.isfile(full):
+                        skipped.append(full)
+                        continue
+                    pairs.append((full, arcname + '/' + rel))
+        elif os.path.isfile(src):
+            pairs = [(src, arcname)]
+        else:
+            raise BackupError('members[%d].src=%s does not exist (or is not a file or directory); fix the path' % (index, src))
+        for full, name in pairs:
+            if name in RESERVED_NAMES or name in seen:
+                raise BackupError('members[%d]: archive member name %s is used twice or reserved (%s); set another arcname'
+                                  % (index, name, ', '.join(RESERVED_NAMES)))
+            seen.add(name)
+            stat = os.stat(full)
+            files.append({'src': full, 'name': name, 'size': stat.st_size, 'mtime': int(stat.st_mtime)})
+    return files, skipped
+
+
+class HashingReader:
+    """File wrapper that hashes and counts what is read through it."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size=-1):
+        block = self.handle.read(size)
+        self.digest.update(block)
+        self.size += len(block)
+        return block
+
+    def hexdigest(self):
+        return self.digest.hexdigest()
+
+
+def _tarinfo(name, size, mtime):
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = mtime
+    info.mode = DATA_MODE
+    info.type = tarfile.REGTYPE
+    info.uid = info.gid = 0
+    info.uname = info.gname = ''
+    return info
+
+
+def default_opener(path):
+    return open(path, 'wb')
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+class _Compressor:
+    """Where the tar stream goes: the zstd CLI's stdin, or a python compressor over ``opener(path)``."""
+
+    def __init__(self, tool, path, zstd_cli=None, opener=default_opener):
+        self.tool = tool
+        self.proc = None
+        self.raw = None
+        self.cmd = None
+        self.stderr = None
+        if tool == 'zstd-cli':
+            self.cmd = [zstd_cli, '-q', '-T0', '-3', '-f', '-o', path]
+            self.stderr = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.stderr)
+            self.stream = self.proc.stdin
+        else:
+            self.raw = opener(path)
+            if tool == 'python-zstandard':
+                self.stream = zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(self.raw, closefd=False)
+            else:
+                self.stream = gzip.GzipFile(fileobj=self.raw, mode='wb', compresslevel=6, mtime=0)
+
+    def stderr_text(self):
+        if self.stderr is None:
+            return ''
+        self.stderr.seek(0)
+        return self.stderr.read(65536).decode('utf-8', 'replace').strip()
+
+    def finish(self):
+        """Flush and close; return None or raise BackupError/OSError."""
+        self.stream.close()
+        if self.proc is not None:
+            rc = self.proc.wait()
+            if rc != 0:
+                raise _cli_error(self.cmd, rc, self.stderr_text())
+        else:
+            self.raw.flush()
+            os.fsync(self.raw.fileno())
+            self.raw.close()
+
+    def abort(self):
+        for closer in (getattr(self.stream, 'close', None), getattr(self.raw, 'close', None)):
+            try:
+                if closer:
+                    closer()
+            except Exception:  # pylint: disable=broad-except  # best effort while failing
+                pass
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close_stderr(self):
+        if self.stderr is not None:
+            self.stderr.close()
+
+
+def _cli_error(cmd, rc, stderr):
+    code = errno.ENOSPC if 'No space left' in (stderr or '') else None
+    exc = OSError(code, stderr or 'exit code %s' % rc) if code else None
+    return BackupError('%s failed (rc=%s): %s' % (os.path.basename(cmd[0]), rc, stderr or 'no output'),
+                       cmd=cmd, rc=rc, stdout='', stderr=stderr, os_error=exc)
+
+
+def create_archive(dest_dir, name, members, env_file=None, metadata=None, compression='auto', mode=DATA_MODE,
+                   zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False):
+    """Write ``<dest_dir>/<name>.tar.(zst|gz)`` and its ``.sha256``; return the result dict.
+
+    ``opener(path)`` returns the binary file object the python compressors write to (tests inject failures
+    such as ENOSPC through it). On any failure both ``.partial`` files are removed and BackupError is raised.
+    """
+    started = time.time()
+    if has_zstandard is None:
+        has_zstandard = zstandard is not None
+    dest_dir = os.path.abspath(os.path.expanduser(dest_dir))
+    if not os.path.isdir(dest_dir):
+        raise BackupError('dest_dir=%s is not an existing directory; create it first (ansible.builtin.file state=directory mode=0700)' % dest_dir)
+    validate_name(name)
+    mode = parse_mode(mode)
+    compression, tool = choose_compression(compression, zstd_cli, has_zstandard)
+    files, skipped = expand_members(members)
+    env_data = None
+    if env_file:
+        try:
+            with open(env_file, 'rb') as handle:
+                env_data = redact_dotenv(handle.read().decode('utf-8', 'replace')).encode('utf-8')
+        except OSError as exc:
+            raise BackupError('env_file=%s cannot be read (%s); fix the path or drop env_file' % (env_file, exc)) from exc
+    archive = os.path.join(dest_dir, archive_filename(name, compression))
+    sha_path = archive + '.sha256'
+    result = {'archive': archive, 'sha256_file': sha_path, 'compression': compression, 'compressor': tool,
+              'skipped': skipped, 'changed': True}
+    if os.path.exists(archive) and os.path.exists(sha_path):
+        try:
+            with open(sha_path, encoding='utf-8') as handle:
+                digest = parse_sha256_line(handle.read())[0]
+        except (OSError, ValueError) as exc:
+            raise BackupError('archive %s exists but its %s is unreadable (%s); remove both or choose another name' % (archive, sha_path, exc)) from exc
+        result.update(changed=False, size_bytes=os.path.getsize(archive), sha256=digest, manifest=None,
+                      duration_s=round(time.time() - started, 3), msg='archive already exists; nothing written')
+        return result
+    if check_mode:
+        result.update(size_bytes=None, sha256=None, manifest=None, duration_s=round(time.time() - started, 3),
+                      members_planned=[{'name': f['name'], 'size': f['size']} for f in files]
+                      + ([{'name': ENV_MEMBER, 'size': len(env_data)}] if env_data is not None else []))
+        return result
+
+    tmp = archive + '.partial'
+    sha_tmp = sha_path + '.partial'
+    comp = None
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, DATA_MODE)
+        os.close(fd)
+        os.chmod(tmp, DATA_MODE)
+        comp = _Compressor(tool, tmp, zstd_cli, opener)
+        entries = []
+        with tarfile.open(fileobj=comp.stream, mode='w|', format=tarfile.PAX_FORMAT) as tar:
+            for item in files:
+                with open(item['src'], 'rb') as handle:
+                    reader = HashingReader(handle)
+                    tar.addfile(_tarinfo(item['name'], item['size'], item['mtime']), reader)
+                entries.append({'name': item['name'], 'size': reader.size, 'sha256': reader.hexdigest()})
+            stamp = int(time.time())
+            if env_data is not None:
+                reader = HashingReader(io.BytesIO(env_data))
+                tar.addfile(_tarinfo(ENV_MEMBER, len(env_data), stamp), reader)
+                entries.append({'name': ENV_MEMBER, 'size': reader.size, 'sha256': reader.hexdigest()})
+            manifest = build_manifest(entries, metadata, now or utc_now())
+            data = manifest_bytes(manifest)
+            tar.addfile(_tarinfo(MANIFEST_NAME, len(data), stamp), io.BytesIO(data))
+        comp.finish()
+        digest, size = sha256_file(tmp)
+        with open(sha_tmp, 'w', encoding='utf-8') as handle:
+            handle.write(format_sha256_line(digest, os.path.basename(archive)))
+        commit_partial(tmp, archive, mode)
+        commit_partial(sha_tmp, sha_path, mode)
+    except BaseException as exc:
+        cli_error = None
+        if comp is not None:
+            if comp.proc is not None and isinstance(exc, (BrokenPipeError, OSError)):
+                comp.abort()
+                cli_error = _cli_error(comp.cmd, comp.proc.returncode, comp.stderr_text())
+            else:
+                comp.abort()
+        remove_quietly(tmp, sha_tmp)
+        if cli_error is not None:
+            exc = cli_error
+        if isinstance(exc, BackupError):
+            os_error = exc.details.pop('os_error', None)
+            if os_error is not None:
+                exc.msg = '%s; %s' % (os_error_message('writing archive %s in dest_dir' % os.path.basename(archive), dest_dir, os_error),
+                                      exc.msg)
+            raise BackupError('%s; free space in %s or choose another dest_dir; no partial archive was left behind'
+                              % (exc.msg, dest_dir), **exc.details) from None
+        if isinstance(exc, OSError):
+            raise BackupError('%s; free space (or fix permissions) in %s or choose another dest_dir; no partial archive was left behind'
+                              % (os_error_message('writing archive %s in dest_dir' % os.path.basename(archive), dest_dir, exc), dest_dir),
+                              errno=exc.errno) from exc
+        raise
+    finally:
+        if comp is not None:
+            comp.close_stderr()
+    result.update(size_bytes=size, sha256=digest, manifest=manifest, duration_s=round(time.time() - started, 3))
+    return result
+
+
+# ---------------------------------------------------------------------------
+# reading and verifying
+# ---------------------------------------------------------------------------
+
+class _Decompressed:
+    """A readable stream of the decompressed tar, from python zstandard/gzip or the zstd CLI."""
+
+    def __init__(self, path, compression, zstd_cli=None, has_zstandard=None):
+        if has_zstandard is None:
+            has_zstandard = zstandard is not None
+        self.raw = open(path, 'rb')
+        self.proc = None
+        self.stderr = None
+        self.cmd = None
+        if compression == 'gzip':
+            self.stream = gzip.GzipFile(fileobj=self.raw, mode='rb')
+        elif has_zstandard:
+            self.stream = zstandard.ZstdDecompressor().stream_reader(self.raw, read_across_frames=True, closefd=False)
+        elif zstd_cli:
+            self.cmd = [zstd_cli, '-q', '-dc']
+            self.stderr = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(self.cmd, stdin=self.raw, stdout=subprocess.PIPE, stderr=self.stderr)
+            self.stream = self.proc.stdout
+        else:
+            self.raw.close()
+            raise BackupError('archive %s is zstd-compressed but neither the zstd CLI nor the python zstandard package is on the '
+                              'managed host; install zstd' % path)
+
+    def finish(self):
+        """Drain, close; return an error text from the CLI or None."""
+        error = None
+        if self.proc is not None:
+            while self.stream.read(CHUNK_SIZE):
+                pass
+            rc = self.proc.wait()
+            if rc != 0:
+                self.stderr.seek(0)
+                error = 'zstd -dc failed (rc=%s): %s' % (rc, self.stderr.read(4096).decode('utf-8', 'replace').strip())
+        return error
+
+    def close(self):
+        for closer in (self.stream.close, self.raw.close):
+            try:
+                closer()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.stderr is not None:
+            self.stderr.close()
+
+
+def _hash_member(tar, member, target):
+    """(size, sha256) of a tar member's data; also written to ``target`` when given."""
+    digest = hashlib.sha256()
+    size = 0
+    source = tar.extractfile(member)
+    out = None
+    if target is not None:
+        os.makedirs(os.path.dirname(target), 0o700, exist_ok=True)
+        out = os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATA_MODE), 'wb')
+    try:
+        while True:
+            block = source.read(CHUNK_SIZE)
+            if not block:
+                break
+            digest.update(block)
+            size += len(block)
+            if out is not None:
+                out.write(block)
+    finally:
+        if out is not None:
+            out.close()
+    return size, digest.hexdigest()
+
+
+def check_extracted_dir(directory, manifest):
+    """Problems between the files under ``directory`` and the manifest (for an idempotent re-extract)."""
+    seen = {}
+    for root, _dirs, names in os.walk(directory):
+        for fname in names:
+            full = os.path.join(root, fname)
+            rel = os.path.relpath(full, directory).replace(os.sep, '/')
+            if rel == MANIFEST_NAME:
+                continue
+            digest, size = sha256_file(full)
+            seen[rel] = (size, digest)
+    return compare_members(manifest['members'], seen)
+
+
+def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None):
+    """Stream the archive: return (manifest or None, seen {name: (size, sha256)}, problems)."""
+    problems = []
+    seen = {}
+    manifest = None
+    manifest_data = None
+    with open(archive, 'rb') as handle:
+        head = handle.read(4)
+    compression = compression_of_magic(head)
+    if compression is None:
+        return None, seen, ['archive %s is neither zstd nor gzip compressed (first bytes %s)' % (archive, head.hex() or 'none')], None
+    stream = _Decompressed(archive, compression, zstd_cli, has_zstandard)
+    try:
+        try:
+            with tarfile.open(fileobj=stream.stream, mode='r|') as tar:
+                for member in tar:
+                    try:
+                        name = safe_member_name(member.name)
+                    except ValueError as exc:
+                        problems.append('unsafe member refused: %s' % exc)
+                        continue
+                    if member.isdir():
+                        continue
+                    if not member.isfile():
+                        problems.append('member %s is not a regular file (type %r); refused' % (name, member.type))
+                        continue
+                    if name == MANIFEST_NAME:
+                        if member.size > MAX_MANIFEST_BYTES:
+                            problems.append('manifest.json is %d bytes, larger than %d; refused' % (member.size, MAX_MANIFEST_BYTES))
+                            continue
+                        manifest_data = tar.extractfile(member).read()
+                        if extract_dir is not None:
+                            with os.fdopen(os.open(os.path.join(extract_dir, MANIFEST_NAME), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                                   DATA_MODE), 'wb') as out:
+                                out.write(manifest_data)
+                        continue
+                    if name in seen:
+                        problems.append('member %s appears twice' % name)
+                        continue
+                    target = os.path.join(extract_dir, *name.split('/')) if extract_dir is not None else None
+                    seen[name] = _hash_member(tar, member, target)
+        except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
+            problems.append('archive %s is truncated or corrupt: %s' % (archive, exc or type(exc).__name__))
+        except Exception as exc:  # pylint: disable=broad-except  # zstandard.ZstdError and friends
+            problems.append('archive %s is truncated or corrupt: %s' % (archive, exc))
+        error = stream.finish()
+        if error:
+            problems.append('archive %s is truncated or corrupt: %s' % (archive, error))
+    finally:
+        stream.close()
+    if manifest_data is None:
+        if not problems:
+            problems.append('archive %s has no manifest.json' % archive)
+    else:
+        try:
+            manifest = parse_manifest(manifest_data)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return manifest, seen, problems, compression
+
+
+def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zstandard=None, check_mode=False):
+    """Verify ``archive`` (checksum file, every member against the manifest, ``expect``) and optionally extract it.
+
+    Extraction goes to a temporary directory beside ``extract_to`` that is renamed only when everything verified.
+    """
+    started = time.time()
+    archive = os.path.abspath(os.path.expanduser(archive))
+    result = {'archive': archive, 'ok': False, 'problems': [], 'manifest': None, 'members_checked': 0, 'sha256': None,
+              'compression': None, 'extracted_to': None, 'changed': False}
+    problems = result['problems']
+    if not os.path.isfile(archive):
+        raise BackupError('archive=%s does not exist; fix the path (see backup_archive\'s archive result)' % archive)
+    sha_path = archive + '.sha256'
+    digest, _size = sha256_file(archive)
+    result['sha256'] = digest
+    try:
+        with open(sha_path, encoding='utf-8') as handle:
+            expected, _name = parse_sha256_line(handle.read())
+    except OSError as exc:
+        problems.append('checksum file %s cannot be read (%s)' % (sha_path, exc.strerror or exc))
+        expected = None
+    except ValueError as exc:
+        problems.append('checksum file %s is malformed: %s' % (sha_path, exc))
+        expected = None
+    if expected is not None and expected != digest:
+        problems.append('checksum mismatch: sha256 of %s is %s but %s says %s (truncated or corrupt archive)'
+                        % (archive, digest, sha_path, expected))
+    if problems:
+        result['duration_s'] = round(time.time() - started, 3)
+        return result
+
+    tmpdir = None
+    extract_existing = False
+    if extract_to and not check_mode:
+        extract_to = os.path.abspath(os.path.expanduser(extract_to))
+        parent = os.path.dirname(extract_to)
+        os.makedirs(parent, 0o700, exist_ok=True)
+        if os.path.isdir(extract_to) and os.listdir(extract_to):
+            extract_existing = True
+        elif os.path.exists(extract_to) and not os.path.isdir(extract_to):
+            raise BackupError('extract_to=%s exists and is not a directory; remove it or choose another extract_to' % extract_to)
+        else:
+            tmpdir = tempfile.mkdtemp(dir=parent, prefix='.%s.' % os.path.basename(extract_to), suffix='.partial')
+    try:
+        manifest, seen, read_problems, compression = read_archive(archive, tmpdir, zstd_cli, has_zstandard)
+        result['compression'] = compression
+        problems.extend(read_problems)
+        if manifest is not None:
+            result['manifest'] = manifest
+            problems.extend(compare_members(manifest['members'], seen))
+            problems.extend(compare_expect(manifest.get('metadata') or {}, expect))
+            result['members_checked'] = len([m for m in manifest['members'] if m['name'] in seen])
+        if extract_existing and not problems:
+            existing = check_extracted_dir(extract_to, manifest)
+            if existing:
+                problems.append('extract_to=%s exists, is not empty and differs from the archive (%s); remove it or choose '
+                                'another extract_to' % (extract_to, existing[0]))
+            else:
+                result['extracted_to'] = extract_to
+        if tmpdir is not None and not problems:
+            if os.path.isdir(extract_to):
+                os.rmdir(extract_to)
+            os.replace(tmpdir, extract_to)
+            tmpdir = None
+            fsync_dir(os.path.dirname(extract_to))
+            result['extracted_to'] = extract_to
+            result['changed'] = True
+        elif extract_to and check_mode and not problems:
+            result['changed'] = not (os.path.isdir(extract_to) and os.listdir(extract_to))
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    result['ok'] = not problems
+    result['duration_s'] = round(time.time() - started, 3)
+    return result

@@ -1,0 +1,204 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_archive
+short_description: Build one verified-ready backup archive (tar + zstd or gzip) with a manifest and a sha256 file
+version_added: 0.1.0
+description:
+  - Writes C(<dest_dir>/<name>.tar.zst) (or C(.tar.gz)) from O(members), plus C(<archive>.sha256) in C(sha256sum) format
+    (C(<hex>  <basename>)), so C(sha256sum -c) works on the host and after a download.
+  - Everything is streamed - the tar stream goes straight into the compressor (the C(zstd) CLI's standard input, or Python's
+    C(zstandard)/C(gzip) writer), each member is hashed while it is read - so memory does not grow with the data.
+  - "The archive holds the members in the given order, then C(env.redacted) (the keys of O(env_file), every value replaced by
+    C(<redacted>)), then C(manifest.json) as the B(last) member: format version, creation time (UTC), every member's name,
+    size and sha256, and O(metadata). Writing it last means sizes and hashes are known without a second pass over the data;
+    readers (M(tgops.stack.backup_verify)) stream the whole archive anyway."
+  - Both files are written under C(.partial) names, fsynced and renamed at the end; on any failure (disk full included) both
+    partial files are removed and the module fails naming the directory and the errno.
+  - This is a custom module because M(community.general.archive) has no manifest with per-member checksums, no checksum file,
+    no redaction of env files and no zstd streaming, and can leave a partial archive behind when the disk fills up.
+author:
+  - tgops maintainers (@tgops)
+extends_documentation_fragment:
+  - tgops.stack.attributes
+options:
+  dest_dir:
+    description:
+      - Existing directory the archive and its C(.sha256) are written to.
+    type: path
+    required: true
+  name:
+    description:
+      - File name stem of the archive, conventionally C(<stack>-<YYYYMMDDTHHMMSSZ>) (the form M(tgops.stack.backup_retention) reads).
+    type: str
+    required: true
+  members:
+    description:
+      - What goes into the archive, in order. A directory is recursed (regular files only; symlinks are skipped and returned in
+        RV(skipped)).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      src:
+        description:
+          - File or directory on the managed host.
+        type: path
+        required: true
+      arcname:
+        description:
+          - Name in the archive (relative, no C(..)); default the basename of O(members[].src).
+        type: str
+  env_file:
+    description:
+      - Env file added as C(env.redacted) with keys only, values replaced by C(<redacted>); comments are dropped.
+    type: path
+  metadata:
+    description:
+      - Put into the manifest as C(metadata), for example engine, schema revision, git sha, compose sha256, stack name.
+      - Never put a secret here.
+    type: dict
+    default: {}
+  compression:
+    description:
+      - V(auto) picks zstd when the C(zstd) CLI or the Python C(zstandard) package is available on the managed host, else gzip.
+      - The archive name says which was used, C(.tar.zst) or C(.tar.gz).
+    type: str
+    choices: [auto, zstd, gzip]
+    default: auto
+  mode:
+    description:
+      - Mode of the archive and its C(.sha256) file.
+    type: raw
+    default: '0600'
+  zstd_cli:
+    description:
+      - Name or path of the zstd CLI; when it is not found, the Python C(zstandard) package is tried.
+    type: str
+    default: zstd
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode nothing is written; the planned members and the archive path are returned.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - When the archive and its C(.sha256) already exist, nothing is written and RV(ignore:changed=false) is returned
+        (with RV(manifest=null)); use a new O(name) for a new backup.
+seealso:
+  - module: tgops.stack.backup_verify
+  - module: tgops.stack.s3_backup
+"""
+
+EXAMPLES = r"""
+- name: One archive with the DB copy, the uploads directory and the redacted env file
+  tgops.stack.backup_archive:
+    dest_dir: /var/backups/todo
+    name: "todo-{{ now(utc=true, fmt='%Y%m%dT%H%M%SZ') }}"
+    members:
+      - src: "{{ sqlite_copy.dest }}"
+        arcname: db/organizer.db
+      - src: /opt/mytgtodoist/canon
+        arcname: canon
+    env_file: /opt/mytgtodoist/.env.prod
+    metadata:
+      stack: todo
+      engine: sqlite
+      schema_version: "{{ sqlite_copy.schema_version }}"
+      compose_sha256: "{{ stack_info.compose_sha256 | default('') }}"
+  register: archive
+"""
+
+RETURN = r"""
+archive:
+  description: Path of the archive.
+  returned: always
+  type: str
+  sample: /var/backups/todo/todo-20261122T060000Z.tar.zst
+sha256_file:
+  description: Path of the C(.sha256) file beside it.
+  returned: always
+  type: str
+size_bytes:
+  description: Size of the archive (C(null) in check mode).
+  returned: always
+  type: int
+sha256:
+  description: sha256 of the archive (C(null) in check mode).
+  returned: always
+  type: str
+compression:
+  description: V(zstd) or V(gzip).
+  returned: always
+  type: str
+compressor:
+  description: What compressed, V(zstd-cli), V(python-zstandard) or V(python-gzip).
+  returned: always
+  type: str
+manifest:
+  description: The manifest written as C(manifest.json) (C(null) in check mode or when the archive already existed).
+  returned: always
+  type: dict
+  sample:
+    format: tgops-backup
+    format_version: 1
+    created: '2026-11-22T06:00:00Z'
+    members: [{name: db/organizer.db, size: 12288, sha256: 9f86d08...}]
+    metadata: {stack: todo, engine: sqlite}
+members_planned:
+  description: In check mode, the members that would be written (name, size).
+  returned: check mode
+  type: list
+  elements: dict
+skipped:
+  description: Symlinks and special files found in member directories and left out.
+  returned: always
+  type: list
+  elements: str
+duration_s:
+  description: Seconds spent.
+  returned: always
+  type: float
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest_dir=dict(type='path', required=True),
+            name=dict(type='str', required=True),
+            members=dict(type='list', elements='dict', required=True,
+                         options=dict(src=dict(type='path', required=True), arcname=dict(type='str'))),
+            env_file=dict(type='path'),
+            metadata=dict(type='dict', default={}),
+            compression=dict(type='str', choices=['auto', 'zstd', 'gzip'], default='auto'),
+            mode=dict(type='raw', default='0600'),
+            zstd_cli=dict(type='str', default='zstd'),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    zstd_cli = module.get_bin_path(p['zstd_cli']) if p['zstd_cli'] else None
+    try:
+        result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
+                                zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode)
+    except BackupError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

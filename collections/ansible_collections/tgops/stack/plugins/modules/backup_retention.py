@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_retention
+short_description: Choose which backup archives to keep and prune, and prune a local backup directory
+version_added: 0.1.0
+description:
+  - Selects what to keep among archives named C(<stack>-YYYYMMDDTHHMMSSZ.tar.zst) (or C(.tar.gz)), in the spirit of restic and
+    borg - the O(keep_last) newest, the newest of each of the O(keep_daily) most recent days that have an archive, the same for
+    O(keep_weekly) ISO weeks - and returns the others as RV(prune).
+  - "Never pruned: the newest verified archive, archives whose date is unknown or in the future, and the last archive
+    (zero archives are never left)."
+  - With O(path), the archives of that directory are read (an archive counts as verified when its C(.sha256) sits beside it)
+    and, with O(apply=true), the pruned archives and their C(.sha256) are deleted.
+  - With O(archives) (for example RV(tgops.stack.s3_backup_info#module:archives)), the module only selects; delete the S3 objects
+    with M(tgops.stack.s3_backup) O(tgops.stack.s3_backup#module:state=absent) over RV(prune).
+  - This is a custom module because no well-kept module applies keep-last/daily/weekly retention to backup archives;
+    M(ansible.builtin.find) with C(age) cannot protect the newest verified archive.
+author:
+  - tgops maintainers (@tgops)
+extends_documentation_fragment:
+  - tgops.stack.attributes
+options:
+  path:
+    description:
+      - Local directory holding the archives. Mutually exclusive with O(archives).
+    type: path
+  archives:
+    description:
+      - Archives to select from, as a list of dicts with C(name) and optionally C(created) (ISO 8601; default the stamp in the
+        name) and C(verified) (bool, default V(true)). Mutually exclusive with O(path); nothing is deleted.
+    type: list
+    elements: dict
+  stack:
+    description:
+      - Only consider archives whose name starts with C(<stack>-).
+    type: str
+  keep_last:
+    description:
+      - Keep this many newest archives.
+    type: int
+    default: 7
+  keep_daily:
+    description:
+      - Keep the newest archive of each of this many most recent days that have one.
+    type: int
+    default: 7
+  keep_weekly:
+    description:
+      - Keep the newest archive of each of this many most recent ISO weeks that have one.
+    type: int
+    default: 4
+  protect:
+    description:
+      - Archive names never to prune (for example the archive a restore drill just verified).
+    type: list
+    elements: str
+    default: []
+  apply:
+    description:
+      - With O(path), delete the pruned archives. With V(false) only report.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode the selection is returned and nothing is deleted.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - A second run finds nothing more to prune and reports RV(ignore:changed=false).
+seealso:
+  - module: tgops.stack.backup_archive
+  - module: tgops.stack.s3_backup_info
+  - module: tgops.stack.s3_backup
+"""
+
+EXAMPLES = r"""
+- name: Prune the local backups of todo
+  tgops.stack.backup_retention:
+    path: /var/backups/todo
+    stack: todo
+    keep_last: 7
+    keep_daily: 7
+    keep_weekly: 4
+
+- name: Select what to prune in S3
+  tgops.stack.backup_retention:
+    archives: "{{ stored.archives }}"
+    stack: sprint
+  register: s3_retention
+"""
+
+RETURN = r"""
+keep:
+  description: Archive names kept, newest first (undated ones last).
+  returned: success
+  type: list
+  elements: str
+prune:
+  description: Archive names selected for pruning, newest first.
+  returned: success
+  type: list
+  elements: str
+reasons:
+  description: Why each kept archive is kept.
+  returned: success
+  type: dict
+  sample: {todo-20261122T060000Z.tar.zst: [last 7, daily, newest verified]}
+removed:
+  description: Files deleted (or that would be in check mode); empty without O(path) or with O(apply=false).
+  returned: success
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import apply_retention, local_archives, parse_archive_name, select_prunable
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path'),
+            archives=dict(type='list', elements='dict'),
+            stack=dict(type='str'),
+            keep_last=dict(type='int', default=7),
+            keep_daily=dict(type='int', default=7),
+            keep_weekly=dict(type='int', default=4),
+            protect=dict(type='list', elements='str', default=[]),
+            apply=dict(type='bool', default=True),
+        ),
+        mutually_exclusive=[('path', 'archives')],
+        required_one_of=[('path', 'archives')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        if p['path']:
+            archives = local_archives(p['path'], p['stack'])
+        else:
+            archives = [a for a in p['archives'] if not p['stack'] or (parse_archive_name(a.get('name')) or {}).get('stack') == p['stack']]
+        selection = select_prunable(archives, p['keep_last'], p['keep_daily'], p['keep_weekly'], protect=p['protect'])
+        removed = []
+        if p['path'] and p['apply']:
+            removed = apply_retention(p['path'], selection['prune'], module.check_mode)
+    except ValueError as exc:
+        module.fail_json(msg='keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc)
+    except BackupError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(changed=bool(removed), removed=removed, **selection)
+
+
+if __name__ == '__main__':
+    main()
