@@ -149,6 +149,31 @@ def sandbox(docker_engine):
         run([SANDBOX_BIN / "down.sh", "all"], timeout=600)
 
 
+S3_ENDPOINT = "http://127.0.0.1:9000"
+S3_BUCKET = "tgops-backups"
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client("s3", endpoint_url=S3_ENDPOINT, aws_access_key_id="sandbox-access",
+                        aws_secret_access_key="sandbox-secret", region_name="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def s3(sandbox):
+    """The local S3 server (moto) with the sandbox bucket."""
+    run([SANDBOX_BIN / "s3-server.sh", "start"], check=True)
+    client = s3_client()
+    if S3_BUCKET not in [b["Name"] for b in client.list_buckets().get("Buckets", [])]:
+        client.create_bucket(Bucket=S3_BUCKET)
+    return client
+
+
+def aws_env() -> dict:
+    return {"AWS_ACCESS_KEY_ID": "sandbox-access", "AWS_SECRET_ACCESS_KEY": "sandbox-secret", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
 @pytest.fixture(scope="session")
 def todo_dir(sandbox) -> Path:
     return sandbox / "todo"

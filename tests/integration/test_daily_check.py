@@ -22,7 +22,9 @@ def journal(tmp_path, todo_dir):
         "dir": tmp_path,
         "md": tmp_path / "OPS_JOURNAL.md",
         "jsonl": tmp_path / "OPS_JOURNAL.jsonl",
-        "vars": {"stack_journal_path": str(tmp_path / "OPS_JOURNAL.md"), "stack_backup_local_dir": str(backups)},
+        # S3 evidence is exercised on its own below; here the local archive is the evidence
+        "vars": {"stack_journal_path": str(tmp_path / "OPS_JOURNAL.md"), "stack_backup_local_dir": str(backups),
+                 "daily_check_backup_s3": False},
         "backups": backups,
     }
 
@@ -218,3 +220,18 @@ def test_runner_artifacts_and_no_secret_anywhere(journal, todo_dir, tmp_path, re
     # scan everything the run produced: runner artifacts (events, stdout, env), journal, JSON log, -vvv output
     hits = scan_for_secrets(pdd, journal["dir"], texts=[stdout])
     assert hits == [], f"planted secrets leaked: {hits}"
+
+
+def test_backup_evidence_from_s3(journal, s3):
+    empty = journal["dir"] / "empty"
+    empty.mkdir()
+    res = playbook("backup.yml", "-l", "todo_stacks")
+    assert res.rc == 0, res
+    res = daily(journal, extra={"daily_check_backup_s3": True, "stack_backup_local_dir": str(empty)})
+    assert res.rc == 0, res
+    day = entry(journal["md"], "day-" + time.strftime("%Y-%m-%d", time.gmtime()))
+    assert "Backup created: YES" in day and "s3://tgops-backups/todo/todo-" in day
+    res = daily(journal, extra={"daily_check_backup_s3": True, "stack_backup_local_dir": str(empty), "backup_s3_prefix": "nothing-here"})
+    assert res.rc != 0
+    day = entry(journal["md"], "day-" + time.strftime("%Y-%m-%d", time.gmtime()))
+    assert "Backup created: NO" in day and "s3://tgops-backups/nothing-here" in day

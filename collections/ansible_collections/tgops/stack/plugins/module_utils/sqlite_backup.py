@@ -138,6 +138,9 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
         except sqlite3.DatabaseError as exc:
             if 'malformed' in str(exc) or 'not a database' in str(exc):
                 raise BackupError(refuse_message(src, str(exc)), integrity_check=str(exc)) from exc
+            if 'disk is full' in str(exc):
+                raise BackupError('copying %s to %s failed: no space left on the filesystem of %s (errno 28, ENOSPC); free space there '
+                                  'or point dest at a larger filesystem; no partial copy was kept' % (src, dest, directory)) from exc
             raise BackupError('copying %s to %s (method %s) failed: %s; if the DB is busy raise busy_timeout_ms, if it is locked '
                               'by a long transaction retry later' % (src, dest, method, exc)) from exc
         os.chmod(tmp, 0o600)
