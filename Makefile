@@ -59,6 +59,8 @@ demo: venv images ## Bring up the sandbox "todo" stack and show its facts.
 sandbox-up: venv images ## Start the sandbox stacks, the fake Bot API and the local S3 server.
 	sandbox/bin/up.sh all
 	sandbox/bin/s3-server.sh start
+	AWS_ACCESS_KEY_ID=sandbox-access AWS_SECRET_ACCESS_KEY=sandbox-secret AWS_DEFAULT_REGION=us-east-1 \
+	  $(BIN)/aws --endpoint-url http://127.0.0.1:9000 s3 mb s3://tgops-backups >/dev/null 2>&1 || true
 
 sandbox-down: ## Stop and remove the sandbox stacks and their volumes.
 	-sandbox/bin/s3-server.sh stop
