@@ -148,9 +148,9 @@ def test_truncated_archive_is_refused(backed_up, tmp_path):
 def test_disk_full_leaves_no_partial_archive(backed_up, tmp_path):
     mnt = tmp_path / "full"
     mnt.mkdir()
-    # room for the DB copy in staging, not for the archive beside it: the failure lands mid-run
-    host = run(["docker", "volume", "inspect", "-f", "{{.Mountpoint}}", "deploy_db_data"], check=True).stdout.strip()
-    size_k = (Path(host, "organizer.db").stat().st_size // 1024) + 24
+    # A filesystem smaller than any copy of the DB: the run hits ENOSPC for real. (ENOSPC in the middle of
+    # writing the archive itself is covered by the unit tests of backup_archive with an injected writer.)
+    size_k = 8
     run(["mount", "-t", "tmpfs", "-o", f"size={size_k}k", "tmpfs", mnt], check=True)
     try:
         res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"stack_backup_local_dir": str(mnt), "backup_s3_enabled": False})

@@ -14,6 +14,8 @@ import posixpath
 import re
 import tempfile
 
+from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
+
 FORMAT = 'tgops-backup'
 FORMAT_VERSION = 1
 MANIFEST_NAME = 'manifest.json'
@@ -177,19 +179,6 @@ def compare_members(manifest_members, seen):
 # ---------------------------------------------------------------------------
 # atomic files: temp name in the same directory, fsync, os.replace; removed on failure
 # ---------------------------------------------------------------------------
-
-def fsync_dir(directory):
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 def partial_path(dest):
     """A new, empty, mode-0600 temp file beside ``dest`` (same filesystem, so os.replace is atomic)."""

@@ -9,7 +9,8 @@ import datetime
 import os
 import re
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, fsync_dir, iso_utc
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, iso_utc
+from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 
 NAME_RE = re.compile(r'^(?P<stack>.+)-(?P<stamp>\d{8}T\d{6}Z)(?P<ext>\.tar\.zst|\.tar\.gz)?$')
 

@@ -111,14 +111,10 @@ def normalize_mode(mode):
     return '%04o' % int(text, 8)
 
 
-def dotenv_values(text):
-    """All values assigned in dotenv text, for redaction only.
-
-    Callers use these to blank secrets out of evidence (log lines); they are
-    never returned by a module.
-    """
+def dotenv_pairs(text):
+    """(key, value) pairs assigned in dotenv text, in order; for modules that must use one value without returning it."""
     lines = text.splitlines()
-    values = []
+    pairs = []
     index = 0
     while index < len(lines):
         match = KEY_RE.match(lines[index].strip())
@@ -126,9 +122,20 @@ def dotenv_values(text):
             index += 1
             continue
         value, valid, index = _read_value(match.group(2), lines, index)
-        if valid and value:
-            values.append(value)
-    return values
+        if valid:
+            pairs.append((match.group(1), value))
+    return pairs
+
+
+def read_env_pairs(path):
+    """The (key, value) pairs of an env file; raises OSError when unreadable."""
+    with open(path, 'rb') as handle:
+        return dotenv_pairs(handle.read().decode('utf-8', errors='replace'))
+
+
+def dotenv_values(text):
+    """All non-empty values assigned in dotenv text, for redaction only (never returned by a module)."""
+    return [value for _key, value in dotenv_pairs(text) if value]
 
 
 def read_env_values(path):

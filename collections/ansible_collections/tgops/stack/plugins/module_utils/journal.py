@@ -26,6 +26,8 @@ import os
 import re
 import tempfile
 
+from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
+
 # Canonical sections, in the order they appear in a journal.
 SECTIONS = (
     ('environment', 'Environment'),
@@ -472,19 +474,6 @@ def read_text(path):
     return data.decode(ENCODING, ERRORS)
 
 
-def _fsync_dir(directory):
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def ensure_dir(directory, create):
     if not directory or os.path.isdir(directory):
         return False
@@ -524,7 +513,7 @@ def write_atomic(path, text, default_mode=DEFAULT_NEW_MODE):
         except OSError:
             pass
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def append_line(path, line, default_mode=DEFAULT_NEW_MODE):

@@ -26,46 +26,8 @@ author:
   - tgops maintainers (@tgops)
 extends_documentation_fragment:
   - tgops.stack.attributes
+  - tgops.stack.s3_store
 options:
-  endpoint_url:
-    description:
-      - URL of the S3-compatible endpoint, for example V(http://127.0.0.1:9000) (MinIO, moto); omit for AWS.
-    type: str
-  bucket:
-    description:
-      - Bucket name; it must exist.
-    type: str
-    required: true
-  prefix:
-    description:
-      - Key prefix of the stack's archives, for example V(sprint-bot); archives are C(<prefix>/<archive name>).
-    type: str
-    default: ''
-  access_key:
-    description:
-      - Access key; when omitted, E(AWS_ACCESS_KEY_ID) or E(S3_ACCESS_KEY) of the module's environment, else boto3's usual lookup.
-      - Never returned or printed.
-    type: str
-  secret_key:
-    description:
-      - Secret key; when omitted, E(AWS_SECRET_ACCESS_KEY) or E(S3_SECRET_KEY) of the module's environment, else boto3's usual lookup.
-      - Never returned or printed.
-    type: str
-  region:
-    description:
-      - Region name used for signing.
-    type: str
-    default: us-east-1
-  connect_timeout:
-    description:
-      - Seconds to wait for a connection; kept small so an unreachable endpoint fails fast.
-    type: int
-    default: 5
-  max_attempts:
-    description:
-      - Total attempts per request (botocore C(standard) retry mode).
-    type: int
-    default: 2
   state:
     description:
       - V(present) uploads O(src), V(absent) deletes O(key), V(fetched) downloads O(key) to O(dest).
@@ -95,8 +57,6 @@ options:
     description:
       - Local path to download to (with O(state=fetched)); its directory must exist.
     type: path
-requirements:
-  - boto3 on the managed host.
 attributes:
   check_mode:
     support: full

@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: telegram_bot_info
+short_description: Ask the Telegram Bot API who a bot token belongs to (getMe), without ever showing the token
+version_added: 0.1.0
+description:
+  - Reads the bot token from an env file on the managed host (or takes it as O(token)), checks its format and calls
+    C(getMe) on the Bot API base URL. Returns the bot id and username; the token never appears in the result, in error
+    messages or in logs.
+  - Custom because M(ansible.builtin.uri) would need the token in a task variable and its URL, where it leaks into
+    verbose output and AWX artifacts.
+author:
+  - tgops maintainers (@tgops)
+extends_documentation_fragment:
+  - tgops.stack.attributes
+  - tgops.stack.attributes.INFO_MODULE
+options:
+  env_file:
+    description: Env file holding the token; required unless O(token) is given.
+    type: path
+  token_variable:
+    description: Key of the token in O(env_file).
+    type: str
+    default: BOT_TOKEN
+  token:
+    description: The token itself (for example a new one to check before a rotation).
+    type: str
+  api_base:
+    description: Bot API base URL (the fake Bot API in tests).
+    type: str
+    default: https://api.telegram.org
+  timeout:
+    description: Seconds to wait for the Bot API.
+    type: int
+    default: 10
+"""
+
+EXAMPLES = r"""
+- name: Check the bot answers getMe with the token of the env file
+  tgops.stack.telegram_bot_info:
+    env_file: /opt/mytgtodoist/.env.prod
+    api_base: http://127.0.0.1:8081
+  register: bot
+"""
+
+RETURN = r"""
+ok:
+  description: True when the token has the right format and getMe succeeded.
+  returned: always
+  type: bool
+format_ok:
+  description: Whether the token looks like C(<bot id>:<35 characters>).
+  returned: always
+  type: bool
+bot_id:
+  description: The bot id getMe returned (null on failure).
+  returned: always
+  type: int
+token_bot_id:
+  description: The bot id in the token itself (its part before the colon).
+  returned: always
+  type: int
+username:
+  description: The bot's username.
+  returned: always
+  type: str
+status:
+  description: HTTP status of getMe (-1 when unreachable).
+  returned: always
+  type: int
+description:
+  description: The Bot API's error description (token scrubbed), empty on success.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import bot_id_of, method_url, parse_get_me, scrub, token_format_ok
+
+
+def get_me(api_base, token, timeout):
+    try:
+        resp = open_url(method_url(api_base, token, 'getMe'), method='GET', timeout=timeout)
+        return parse_get_me(resp.getcode(), resp.read())
+    except Exception as exc:  # pylint: disable=broad-except  # HTTP errors carry a body; others mean unreachable
+        status = getattr(exc, 'code', -1)
+        body = b''
+        if hasattr(exc, 'read'):
+            try:
+                body = exc.read()
+            except Exception:  # pylint: disable=broad-except
+                body = b''
+        result = parse_get_me(status, body)
+        if status == -1:
+            result['description'] = 'Bot API %s not reachable: %s' % (api_base, scrub(exc, token))
+        return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            env_file=dict(type='path'),
+            token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
+            token=dict(type='str', no_log=True),
+            api_base=dict(type='str', default='https://api.telegram.org'),
+            timeout=dict(type='int', default=10),
+        ),
+        required_one_of=[('env_file', 'token')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    token = p['token']
+    if not token:
+        try:
+            pairs = dict(read_env_pairs(p['env_file']))
+        except OSError as exc:
+            module.fail_json(msg='env_file=%s cannot be read (%s); fix the path' % (p['env_file'], exc))
+        token = pairs.get(p['token_variable'])
+        if not token:
+            module.fail_json(msg='env_file=%s has no %s (token_variable); add it or set token_variable' % (p['env_file'], p['token_variable']))
+    result = dict(changed=False, format_ok=token_format_ok(token), token_bot_id=bot_id_of(token))
+    if not result['format_ok']:
+        result.update(ok=False, bot_id=None, username=None, status=0,
+                      description='the token does not look like <bot id>:<35 characters> (format check failed before any request)')
+        module.exit_json(**result)
+    result.update(get_me(p['api_base'], token, p['timeout']))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,171 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: telegram_bot_ping
+short_description: Send C(/ping) to a bot through a Bot API that can inject updates, and wait for its answer
+version_added: 0.1.0
+description:
+  - Proves the bot process is not only up but answering. It injects a C(/ping) message from a fresh chat id through the
+    admin endpoint of a Bot API that offers one (C(POST <api_base>/_admin/updates), as the sandbox's fake Bot API
+    does), then waits until the bot has sent a reply containing O(expect) to that chat.
+  - The real C(api.telegram.org) has no way to send a message as a user, so in production use
+    M(tgops.stack.telegram_bot_info) (C(getMe)) and leave this probe off; the roles only run it when
+    C(stack_bot_ping) is true.
+  - The token is read from the env file on the managed host and never appears in the result, errors or logs.
+  - Custom because no collection module talks to a bot as a user, and M(ansible.builtin.uri) would expose the token.
+author:
+  - tgops maintainers (@tgops)
+extends_documentation_fragment:
+  - tgops.stack.attributes
+options:
+  env_file:
+    description: Env file holding the token; required unless O(token) is given.
+    type: path
+  token_variable:
+    description: Key of the token in O(env_file).
+    type: str
+    default: BOT_TOKEN
+  token:
+    description: The token itself.
+    type: str
+  api_base:
+    description: Base URL of the Bot API that offers C(/_admin/updates) and C(/_admin/messages).
+    type: str
+    required: true
+  text:
+    description: The message to send.
+    type: str
+    default: /ping
+  expect:
+    description: Text the reply must contain.
+    type: str
+    default: pong
+  timeout:
+    description: Seconds to wait for the reply.
+    type: int
+    default: 20
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The probe changes nothing on the managed host; it runs in check mode too and always reports no change.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - Always returns RV(ignore:changed=false).
+"""
+
+EXAMPLES = r"""
+- name: The bot answers /ping through the fake Bot API
+  tgops.stack.telegram_bot_ping:
+    env_file: /opt/mytgtodoist/.env.prod
+    api_base: http://127.0.0.1:8081
+  register: ping
+"""
+
+RETURN = r"""
+ok:
+  description: True when the bot answered within O(timeout).
+  returned: always
+  type: bool
+chat_id:
+  description: The chat id the probe used.
+  returned: always
+  type: int
+seconds:
+  description: Seconds between sending the probe and seeing the answer (or giving up).
+  returned: always
+  type: float
+reply:
+  description: The bot's reply (message id, text, date), null when none came.
+  returned: always
+  type: dict
+description:
+  description: Why the probe failed (token scrubbed), empty on success.
+  returned: always
+  type: str
+"""
+
+import json
+import random
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six.moves.urllib.parse import urlencode
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import admin_url, find_reply, scrub
+
+
+def call(url, token, data=None, timeout=10):
+    """(status, decoded JSON body) of a request; the token is scrubbed from any error."""
+    try:
+        resp = open_url(url, method='POST' if data is not None else 'GET', timeout=timeout,
+                        data=json.dumps(data) if data is not None else None,
+                        headers={'Content-Type': 'application/json'})
+        return resp.getcode(), json.loads(resp.read() or b'{}'), ''
+    except Exception as exc:  # pylint: disable=broad-except  # HTTP errors and unreachable hosts alike
+        return getattr(exc, 'code', -1), {}, scrub(exc, token)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            env_file=dict(type='path'),
+            token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
+            token=dict(type='str', no_log=True),
+            api_base=dict(type='str', required=True),
+            text=dict(type='str', default='/ping'),
+            expect=dict(type='str', default='pong'),
+            timeout=dict(type='int', default=20),
+        ),
+        required_one_of=[('env_file', 'token')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    token = p['token']
+    if not token:
+        try:
+            token = dict(read_env_pairs(p['env_file'])).get(p['token_variable'])
+        except OSError as exc:
+            module.fail_json(msg='env_file=%s cannot be read (%s); fix the path' % (p['env_file'], exc))
+        if not token:
+            module.fail_json(msg='env_file=%s has no %s (token_variable); add it or set token_variable' % (p['env_file'], p['token_variable']))
+
+    chat_id = random.randint(10 ** 8, 10 ** 9)
+    result = dict(changed=False, ok=False, chat_id=chat_id, reply=None, seconds=0.0, description='')
+    started = time.time()
+    status, body, err = call(admin_url(p['api_base'], 'updates'), token, {'token': token, 'text': p['text'], 'chat_id': chat_id})
+    if status != 200:
+        result['description'] = (
+            'the Bot API at %s (api_base) did not take the probe: HTTP %s %s; it must offer /_admin/updates '
+            '(the sandbox fake does, api.telegram.org does not: turn the ping probe off there)'
+            % (p['api_base'], status, err or body.get('description', '')))
+        module.exit_json(**result)
+    sent_id = ((body.get('result') or {}).get('message') or {}).get('message_id') or 0
+    query = admin_url(p['api_base'], 'messages') + '?' + urlencode({'token': token})
+    while True:
+        status, body, err = call(query, token)
+        reply = find_reply(body.get('result') if status == 200 else [], chat_id, sent_id, p['expect'])
+        result['seconds'] = round(time.time() - started, 3)
+        if reply:
+            result.update(ok=True, reply=reply)
+            break
+        if time.time() - started >= p['timeout']:
+            result['description'] = 'no reply containing %r to %r within %s s (timeout)%s' % (
+                p['expect'], p['text'], p['timeout'], ('; last error: %s' % err) if err else '')
+            break
+        time.sleep(0.25)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

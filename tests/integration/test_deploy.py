@@ -1,0 +1,149 @@
+"""Issue 5: migrate and deploy on the real sandbox: guarded migrations, health gate, rollback, lock, bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+from conftest import REPO, VENV_BIN, _env, compose, playbook, run, sandbox_root, scan_for_secrets
+
+SPLIT = {"stack_migration_service": "migrate", "stack_migration_compose_files": ["docker-compose.split-volume.yml"]}
+TODO_LIMIT = ["-l", "todo_stacks"]
+SPRINT_LIMIT = ["-l", "sprint_stacks"]
+
+
+def recap_changed(res, host) -> int:
+    line = next(line for line in res.stdout.splitlines() if line.startswith(host) and "changed=" in line)
+    return int(line.split("changed=")[1].split()[0])
+
+
+def image_of(container) -> str:
+    return run(["docker", "inspect", "-f", "{{.Config.Image}}", container], check=True).stdout.strip()
+
+
+def container_ids(project) -> str:
+    return run(["docker", "ps", "-q", "--no-trunc", "--filter", f"label=com.docker.compose.project={project}"], check=True).stdout
+
+
+def sqlite(sql) -> str:
+    return run(["docker", "run", "--rm", "-v", "deploy_db_data:/data", "tgops-sandbox/base:bookworm",
+                "sqlite3", "-readonly", "/data/organizer.db", sql], check=True).stdout.strip()
+
+
+def env_value(stack_dir, key) -> str:
+    env_file = ".env.prod" if stack_dir.name == "todo" else ".env"
+    return next(line.split("=", 1)[1] for line in (stack_dir / env_file).read_text().splitlines() if line.startswith(key + "="))
+
+
+def alembic_current(sprint_dir) -> str:
+    return compose(sprint_dir, "sprint", ["docker-compose.yml", "docker-compose.override.yml"], ".env",
+                   "run", "--rm", "--no-deps", "-T", "sprint-bot", "alembic", "current").stdout
+
+
+def test_migrate_is_a_noop_when_up_to_date_and_check_mode_runs_nothing(sandbox):
+    res = playbook("migrate.yml")
+    assert res.rc == 0, res
+    assert recap_changed(res, "todo-sandbox") == 0 and recap_changed(res, "sprint-sandbox") == 0, res
+    res = playbook("migrate.yml", "--check")
+    assert res.rc == 0 and "Nothing to migrate" in res.stdout, res
+
+
+def test_split_volume_makes_migrate_and_deploy_refuse(todo_dir):
+    ids, env_before = container_ids("deploy"), (todo_dir / ".env.prod").read_text()
+    for pb, extra in (("migrate.yml", {}), ("deploy.yml", {"deploy_version": "v2"})):
+        res = playbook(pb, *TODO_LIMIT, extra_vars={**SPLIT, **extra})
+        assert res.rc != 0, res
+        assert "DB location guard" in res.output and "deploy_runtime_data" in res.output and "deploy_db_data" in res.output
+    assert container_ids("deploy") == ids and (todo_dir / ".env.prod").read_text() == env_before
+
+
+def test_upgrade_v1_to_v2_of_both_stacks(todo_dir, sprint_dir):
+    before_rows, before_max = map(int, sqlite("SELECT count(*), max(id) FROM tasks").split("|"))
+    res = playbook("deploy.yml", "-vvv", extra_vars={"deploy_version": "v2"})
+    assert res.rc == 0, res
+    assert image_of("deploy-api-1") == "tgops-sandbox/todo:v2"
+    assert "0003" in sqlite("SELECT group_concat(version) FROM schema_migrations")
+    assert "labels" in sqlite(".tables")
+    # no row lost: every row that existed is still there, and the worker kept writing
+    assert int(sqlite(f"SELECT count(*) FROM tasks WHERE id <= {before_max}")) == before_rows
+    assert int(sqlite("SELECT count(*) FROM tasks")) > before_rows
+    assert "(head)" in alembic_current(sprint_dir) and "0004" in alembic_current(sprint_dir)
+    for stack in ("todo", "sprint"):
+        text = (sandbox_root() / stack / "OPS_JOURNAL.md").read_text()
+        assert "— Deploy" in text and "— Migration" in text
+        assert "/ping: answered in" in text, "the health gate did not prove the bot answers /ping"
+    assert scan_for_secrets(texts=[res.output]) == []
+    # a second run changes nothing
+    res = playbook("deploy.yml", extra_vars={"deploy_version": "v2"})
+    assert res.rc == 0, res
+    assert recap_changed(res, "todo-sandbox") == 0 and recap_changed(res, "sprint-sandbox") == 0, res
+
+
+def test_check_mode_shows_and_changes_nothing(todo_dir):
+    ids = container_ids("deploy")
+    res = playbook("deploy.yml", *TODO_LIMIT, "--check", "--diff", extra_vars={"deploy_version": "v1"})
+    assert res.rc == 0, res
+    assert container_ids("deploy") == ids and env_value(todo_dir, "APP_VERSION") == "v2"
+
+
+def test_broken_version_is_rolled_back(todo_dir):
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "deploy_health_timeout": 20})
+    assert res.rc != 0, res
+    assert "rolled back" in res.output
+    assert image_of("deploy-api-1") == "tgops-sandbox/todo:v2"
+    assert env_value(todo_dir, "APP_VERSION") == "v2"
+    assert run(["curl", "-fsS", "http://127.0.0.1:8101/health"]).rc == 0
+    journal = (todo_dir / "OPS_JOURNAL.md").read_text()
+    assert "Deploy of todo rolled back" in journal and "health status 503" in journal
+
+
+def test_two_concurrent_deploys_one_is_refused_with_the_holder(todo_dir):
+    first = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), str(REPO / "playbooks" / "deploy.yml"), *TODO_LIMIT,
+                              "-e", json.dumps({"deploy_version": "v2", "deploy_lock_holder": "alice via deploy.yml"})],
+                             cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lock = todo_dir / ".tgops-deploy.lock"
+    for _ in range(300):
+        if lock.exists() or first.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert lock.exists(), "the first deploy never took the lock"
+    second = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "deploy_lock_holder": "awx job 7"})
+    out, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, out
+    assert second.rc != 0 and "held by alice via deploy.yml since" in second.output, second
+    assert not lock.exists()
+
+
+def test_stale_lock_is_detected_and_broken_on_purpose(todo_dir):
+    lock = todo_dir / ".tgops-deploy.lock"
+    lock.write_text(json.dumps({"holder": "bob via deploy.yml", "since": "2026-01-01T00:00:00Z", "pid": 1}))
+    try:
+        res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
+        assert res.rc != 0 and "STALE" in res.output and "bob via deploy.yml" in res.output
+        res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "deploy_lock_break": True})
+        assert res.rc == 0, res
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("extra, needle", [
+    ({"deploy_git_ref": "no-such-ref"}, "Deploy refused before any change"),
+    ({"deploy_version": "v9"}, "tgops-sandbox/todo:v9 do not exist"),
+    ({"stack_required_env_keys": ["DB_PATH", "SENTRY_DSN"]}, "lacks the required keys SENTRY_DSN"),
+])
+def test_bad_input_is_refused_without_change(todo_dir, extra, needle):
+    ids, env_before = container_ids("deploy"), (todo_dir / ".env.prod").read_text()
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars=extra)
+    assert res.rc != 0 and needle in res.output, res
+    assert container_ids("deploy") == ids
+    assert (todo_dir / ".env.prod").read_text() == env_before
+
+
+def test_health_url_that_never_answers_times_out_and_rolls_back(todo_dir):
+    t0 = time.monotonic()
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "deploy_health_url": "http://127.0.0.1:8199/health",
+                                                         "deploy_health_timeout": 6})
+    assert res.rc != 0 and "Health gate failed" in res.output and "within 6 s" in res.output, res
+    assert time.monotonic() - t0 < 300
+    assert run(["curl", "-fsS", "http://127.0.0.1:8101/health"]).rc == 0
