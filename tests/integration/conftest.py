@@ -110,17 +110,18 @@ def planted_values() -> list[str]:
     return list(PLANTED.values())
 
 
-def scan_for_secrets(*paths, texts=()) -> list[str]:
-    """Every place (file path or 'output #n') where a planted value appears."""
+def scan_for_secrets(*paths, texts=(), values=None) -> list[str]:
+    """Every place (file path, file name or 'output #n') where a planted value (or one of ``values``) appears."""
     hits = []
+    values = planted_values() if values is None else list(values)
     for i, text in enumerate(texts):
-        hits += [f"output #{i}: {v[:12]}..." for v in planted_values() if v in text]
+        hits += [f"output #{i}: {v[:12]}..." for v in values if v in text]
     for root in paths:
         root = Path(root)
         files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
         for f in files:
             data = f.read_bytes()
-            hits += [f"{f}: {v[:12]}..." for v in planted_values() if v.encode() in data or v.encode() in f.name.encode()]
+            hits += [f"{f}: {v[:12]}..." for v in values if v.encode() in data or v.encode() in f.name.encode()]
     return hits
 
 

@@ -350,3 +350,20 @@ def s3_argument_spec():
 def client_from_params(params):
     return connect(params['endpoint_url'], params['access_key'], params['secret_key'], params['region'],
                    connect_timeout=params['connect_timeout'], max_attempts=params['max_attempts'])
+
+
+PROBE_NAME = '.tgops-key-probe'
+
+
+def probe_keys(client, bucket, prefix, marker):
+    """Put, read back and delete a small probe object under the prefix; raises BotoCoreError/ClientError or BackupError."""
+    key = object_key(prefix, PROBE_NAME)
+    body = ('tgops key probe %s' % marker).encode()
+    client.put_object(Bucket=bucket, Key=key, Body=body)
+    try:
+        got = client.get_object(Bucket=bucket, Key=key)['Body'].read()
+    finally:
+        client.delete_object(Bucket=bucket, Key=key)
+    if got != body:
+        raise BackupError('S3 probe in bucket %s: the object read back differs from what was written' % bucket)
+    return {'key': key, 'steps': ['put', 'get', 'delete']}
