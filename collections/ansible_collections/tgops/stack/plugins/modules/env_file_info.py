@@ -42,6 +42,13 @@ options:
       - Fail when the file does not exist. With V(false), a missing file returns RV(env.exists=false).
     type: bool
     default: true
+  public_keys:
+    description:
+      - Keys whose values are not secret (such as C(QUIET_HOURS) or C(TZ)) and are returned in RV(public_values).
+      - Only these values leave the host; name no key that holds a secret.
+    type: list
+    elements: str
+    default: []
 seealso:
   - module: tgops.stack.compose_stack_info
 """
@@ -65,8 +72,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+public_values:
+  description: Values of O(public_keys) (C(null) for a key the file lacks); empty without O(public_keys).
+  returned: success
+  type: dict
+  sample: {QUIET_HOURS: 23:00-07:00, TZ: Europe/Kyiv}
 env:
-  description: Facts about the env file. Never contains a value.
+  description: Facts about the env file. Never contains a value (see RV(public_values) for the keys named in O(public_keys)).
   returned: success
   type: dict
   contains:
@@ -126,6 +138,7 @@ env:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
 from ansible_collections.tgops.stack.plugins.module_utils.env_file import env_file_report
 
 
@@ -136,6 +149,7 @@ def main():
             required_keys=dict(type='list', elements='str', default=[], no_log=False),
             expected_mode=dict(type='str', default='0600'),
             must_exist=dict(type='bool', default=True),
+            public_keys=dict(type='list', elements='str', default=[], no_log=False),
         ),
         supports_check_mode=True,
     )
@@ -145,7 +159,11 @@ def main():
     except StackError as exc:
         module.fail_json(msg=exc.msg)
     else:
-        module.exit_json(changed=False, env=env)
+        public = {}
+        if module.params['public_keys'] and env.get('exists', True):
+            pairs = dict(read_env_pairs(module.params['path']))
+            public = dict((key, pairs.get(key)) for key in module.params['public_keys'])
+        module.exit_json(changed=False, env=env, public_values=public)
 
 
 if __name__ == '__main__':
