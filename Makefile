@@ -31,7 +31,7 @@ $(BIN)/.installed: requirements-dev.txt
 images: ## Build the sandbox images (mmdebstrap base + app images, no registry).
 	sandbox/bin/build-images.sh
 
-test: unit ruff sanity lint integration ## The whole suite: unit, ruff, sanity, lint, integration.
+test: unit ruff sanity lint integration bench-smoke ## The whole suite: unit, ruff, sanity, lint, integration, bench smoke.
 
 unit: venv ## Unit tests of module_utils (ansible-test units layout).
 	cd $(COLLECTION) && ansible-test units --venv --python 3.11 --requirements
@@ -52,9 +52,16 @@ molecule: venv images ## Molecule scenario on the sandbox (converge, idempotence
 	sandbox/bin/up.sh all
 	$(BIN)/molecule test -s default
 
-demo: venv images ## Bring up the sandbox "todo" stack and show its facts.
-	sandbox/bin/up.sh todo
-	$(BIN)/ansible-playbook playbooks/stack-info.yml -e stack_target=todo
+demo: venv images ## The main jobs on the sandbox "todo" stack (info, backup, deploy v1->v2, daily check, diagnose) and the journal.
+	scripts/demo.sh
+
+bench: venv images ## Bench suite (up to ~20 min): every operation vs the shell baseline -> bench/results.{md,json}.
+	$(BIN)/python bench/run.py
+	-sandbox/bin/down.sh all
+
+bench-smoke: venv images ## The bench suite on tiny data, one repetition (checks it runs, not the figures).
+	$(BIN)/python bench/run.py --smoke --out tests/output/bench-smoke
+	-sandbox/bin/down.sh all
 
 sandbox-up: venv images ## Start the sandbox stacks, the fake Bot API and the local S3 server.
 	sandbox/bin/up.sh all

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Bench suite: each operation of the collection against what users do by hand, alternately, in one run.
+
+    .venv/bin/python bench/run.py                 # make bench: full sizes, 5 repetitions -> bench/results.{md,json}
+    .venv/bin/python bench/run.py --smoke --out D # make bench-smoke: tiny data, 1 repetition (checks the suite runs)
+
+Every figure is a ratio against a baseline measured in the same run (medians, min-max), never an absolute target.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+import fleet as fleetlib  # noqa: E402
+from conftest import PLANTED, SANDBOX_BIN, VENV_BIN, _env, compose, run, sandbox_root  # noqa: E402
+
+BASE = REPO / "bench" / "baselines"
+TODO_FILES = ["docker-compose.yml", "docker-compose.vps.override.yml"]
+SPRINT_FILES = ["docker-compose.yml", "docker-compose.override.yml"]
+S3_ENDPOINT = "http://127.0.0.1:9000"
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "sandbox-access", "AWS_SECRET_ACCESS_KEY": "sandbox-secret", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def log(msg):
+    print(f"[bench {datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+# -- measuring -----------------------------------------------------------------------------------------------
+
+class Prober(threading.Thread):
+    """GETs a health URL every 50 ms; unavailability = time covered by failed probes."""
+
+    def __init__(self, url, period=0.05):
+        super().__init__(daemon=True)
+        self.url, self.period, self.stop_flag, self.samples = url, period, threading.Event(), []
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            start = time.monotonic()
+            try:
+                ok = urllib.request.urlopen(self.url, timeout=0.5).status == 200
+            except Exception:  # noqa: BLE001 - any failure is unavailability
+                ok = False
+            self.samples.append((start, ok))
+            time.sleep(max(0.0, self.period - (time.monotonic() - start)))
+
+    def unavailable_s(self):
+        total = 0.0
+        for (t0, ok), (t1, _ok) in zip(self.samples, self.samples[1:], strict=False):
+            if not ok:
+                total += t1 - t0
+        return round(total, 3)
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS of every process in the tree under a PID (sampled every 50 ms from /proc)."""
+
+    def __init__(self, root_pid, period=0.05):
+        super().__init__(daemon=True)
+        self.root, self.period, self.stop_flag, self.peak = root_pid, period, threading.Event(), {}
+
+    def _tree(self):
+        children = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except OSError:
+                continue
+        out, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+        return out
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            for pid in self._tree():
+                try:
+                    with open(f"/proc/{pid}/status") as fh:
+                        rss = next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")[:80]
+                except OSError:
+                    continue
+                key = f"{pid} {cmd}"
+                self.peak[key] = max(self.peak.get(key, 0), rss)
+            time.sleep(self.period)
+
+    def max_mib(self):
+        if not self.peak:
+            return 0.0, ""
+        key = max(self.peak, key=self.peak.get)
+        return round(self.peak[key] / 1024, 1), key.split(" ", 1)[1]
+
+
+def timed(cmd, env=None, probe_url=None, memory=False):
+    """Run cmd; return {seconds, rc, unavailable_s?, peak_mib?, peak_process?}."""
+    prober = Prober(probe_url) if probe_url else None
+    if prober:
+        prober.start()
+        time.sleep(0.3)
+    start = time.monotonic()
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, env=_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = MemorySampler(proc.pid) if memory else None
+    if sampler:
+        sampler.start()
+    out, _ = proc.communicate()
+    seconds = time.monotonic() - start
+    result = {"seconds": round(seconds, 3), "rc": proc.returncode}
+    if sampler:
+        sampler.stop_flag.set()
+        sampler.join()
+        result["peak_mib"], result["peak_process"] = sampler.max_mib()
+    if prober:
+        time.sleep(0.5)
+        prober.stop_flag.set()
+        prober.join()
+        result["unavailable_s"] = prober.unavailable_s()
+    if proc.returncode != 0:
+        log(f"  rc={proc.returncode}: {' '.join(map(str, cmd))[:120]}\n{out[-3000:]}")
+    return result
+
+
+def playbook_cmd(name, *args, extra=None):
+    cmd = [VENV_BIN / "ansible-playbook", REPO / "playbooks" / name, *args]
+    if extra:
+        cmd += ["-e", json.dumps(extra)]
+    return cmd
+
+
+# -- the stacks ------------------------------------------------------------------------------------------------
+
+def todo_env():
+    root = sandbox_root()
+    return {"STACK_DIR": str(root / "todo"), "PROJECT": "deploy", "ENV_FILE": ".env.prod", "COMPOSE_FILES": " ".join(TODO_FILES),
+            "HEALTH_URL": "http://127.0.0.1:8101/health", "BACKUP_DIR": str(root / "backups" / "todo")}
+
+
+def sprint_env():
+    root = sandbox_root()
+    return {"STACK_DIR": str(root / "sprint"), "PROJECT": "sprint", "ENV_FILE": ".env", "COMPOSE_FILES": " ".join(SPRINT_FILES)}
+
+
+def volume_path(volume):
+    return run(["docker", "volume", "inspect", "-f", "{{.Mountpoint}}", volume], check=True).stdout.strip()
+
+
+def grow_sqlite(target_bytes):
+    """Add incompressible rows to the live todo DB (the worker keeps writing) until it holds target_bytes."""
+    db = Path(volume_path("deploy_db_data")) / "organizer.db"
+    have = db.stat().st_size
+    if have >= target_bytes:
+        return have
+    rows = (target_bytes - have) // 4200 + 1
+    sql = ("PRAGMA busy_timeout=60000; CREATE TABLE IF NOT EXISTS bench_blob(id INTEGER PRIMARY KEY, b BLOB);"
+           f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM g WHERE n < {rows}) "
+           "INSERT INTO bench_blob(b) SELECT randomblob(4096) FROM g;")
+    run(["sqlite3", db, sql], check=True, timeout=1800)
+    return db.stat().st_size
+
+
+def grow_postgres(target_bytes):
+    """Fill sprint's Postgres with rows until the database is target_bytes."""
+    def size():
+        out = compose(Path(sprint_env()["STACK_DIR"]), "sprint", SPRINT_FILES, ".env", "exec", "-T", "db", "sh", "-c",
+                      'psql -X -tA -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "select pg_database_size(current_database())"').stdout
+        return int(out.strip())
+    have = size()
+    while have < target_bytes:  # rows take more room than estimated (tuple headers, TOAST): measure again
+        rows = (target_bytes - have) // 300 + 1000
+        sql = ("CREATE TABLE IF NOT EXISTS bench_rows(id bigint, payload text); "
+               f"INSERT INTO bench_rows SELECT g, md5(random()::text) || repeat(md5((g * 7)::text), 8) FROM generate_series(1, {rows}) g;")
+        compose(Path(sprint_env()["STACK_DIR"]), "sprint", SPRINT_FILES, ".env", "exec", "-T", "db", "sh", "-c",
+                f'psql -X -q -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "{sql}"')
+        have = size()
+    return have
+
+
+def reset_todo_to_v1():
+    """A clean v1 todo stack (fresh DB volume, schema applied by the v1 api at start)."""
+    stack = Path(todo_env()["STACK_DIR"])
+    env = stack / ".env.prod"
+    env.write_text("\n".join(line if not line.startswith("APP_VERSION=") else "APP_VERSION=v1" for line in env.read_text().splitlines()) + "\n")
+    compose(stack, "deploy", TODO_FILES, ".env.prod", "down", "-v", "--remove-orphans")
+    compose(stack, "deploy", TODO_FILES, ".env.prod", "up", "-d", "--wait")
+
+
+# -- pairs -------------------------------------------------------------------------------------------------------
+
+def summarize(name, ours, base, target, unit="wall time", extra=None, note=""):
+    ratios = [o["seconds"] / b["seconds"] for o, b in zip(ours, base, strict=True)]
+    entry = {
+        "operation": name, "target": target, "metric": unit,
+        "ours_median_s": round(statistics.median(o["seconds"] for o in ours), 3),
+        "baseline_median_s": round(statistics.median(b["seconds"] for b in base), 3),
+        "ratio_median": round(statistics.median(ratios), 2), "ratio_min": round(min(ratios), 2), "ratio_max": round(max(ratios), 2),
+        "runs": len(ratios), "rc_ours": [o["rc"] for o in ours], "rc_baseline": [b["rc"] for b in base], "note": note,
+    }
+    entry.update(extra or {})
+    return entry
+
+
+def pair_daily_check(reps):
+    log("pair 1: daily check vs the shell sequence and the empty playbook")
+    ours, shell, empty = [], [], []
+    for i in range(reps):
+        shell.append(timed(["bash", BASE / "daily_check.sh"], env=todo_env()))
+        empty.append(timed([VENV_BIN / "ansible-playbook", REPO / "bench" / "empty.yml", "-l", "todo_stacks"]))
+        ours.append(timed(playbook_cmd("daily-check.yml", "-l", "todo_stacks")))
+        log(f"  rep {i + 1}: daily-check {ours[-1]['seconds']} s, empty playbook {empty[-1]['seconds']} s, shell {shell[-1]['seconds']} s")
+    return [summarize("Daily check (todo) vs empty playbook", ours, empty, "<= 2.5x"),
+            summarize("Daily check (todo) vs shell", ours, shell, "informational")]
+
+
+def pair_deploy(reps):
+    log("pair 2: deploy v1 -> v2 vs bare compose (health probed every 50 ms)")
+    url = todo_env()["HEALTH_URL"]
+    ours, bare = [], []
+    for i in range(reps):
+        reset_todo_to_v1()
+        bare.append(timed(["bash", BASE / "deploy_v1_v2.sh"], env=todo_env(), probe_url=url))
+        reset_todo_to_v1()
+        ours.append(timed(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "v2"}), probe_url=url))
+        log(f"  rep {i + 1}: playbook {ours[-1]['seconds']} s ({ours[-1]['unavailable_s']} s down), "
+            f"bare {bare[-1]['seconds']} s ({bare[-1]['unavailable_s']} s down)")
+    extra = {"unavailable_ours_median_s": statistics.median(o["unavailable_s"] for o in ours),
+             "unavailable_baseline_median_s": statistics.median(b["unavailable_s"] for b in bare)}
+    extra["unavailable_added_s"] = round(extra["unavailable_ours_median_s"] - extra["unavailable_baseline_median_s"], 3)
+    return [summarize("Deploy v1 -> v2 (todo)", ours, bare, "<= 2x wall, <= +0.5 s unavailable", extra=extra)]
+
+
+def pair_sqlite_backup(reps, sizes, out_dir):
+    log(f"pair 3: SQLite backup under concurrent writes vs VACUUM INTO + zstd, sizes {sizes}")
+    results, memory = [], {}
+    for size in sizes:
+        actual = grow_sqlite(size)
+        db = Path(volume_path("deploy_db_data")) / "organizer.db"
+        ours, base = [], []
+        n = reps if size == sizes[-1] else 1
+        for i in range(n):
+            base.append(timed(["bash", BASE / "backup_sqlite.sh"], env={"DB_FILE": str(db), "OUT_DIR": str(out_dir)}))
+            ours.append(timed(playbook_cmd("backup.yml", "-l", "todo_stacks", extra={"backup_s3_enabled": False}), memory=True))
+            log(f"  {actual >> 20} MiB rep {i + 1}: playbook {ours[-1]['seconds']} s (peak {ours[-1]['peak_mib']} MiB), shell {base[-1]['seconds']} s")
+        memory[f"{actual >> 20} MiB"] = {"peak_mib": max(o["peak_mib"] for o in ours),
+                                          "process": max(ours, key=lambda o: o["peak_mib"])["peak_process"]}
+        if size == sizes[-1]:
+            results.append(summarize(f"SQLite backup, {actual >> 20} MiB, worker writing", ours, base, "<= 1.25x, peak RSS < 150 MiB",
+                                     extra={"peak_memory": memory}))
+        (out_dir / "baseline-copy.db.zst").unlink(missing_ok=True)
+    return results
+
+
+def pair_postgres_backup(reps, size, out_dir):
+    log(f"pair 4: Postgres backup vs pg_dump -Fc, database >= {size >> 20} MiB")
+    actual = grow_postgres(size)
+    ours, base = [], []
+    for i in range(reps):
+        base.append(timed(["bash", BASE / "backup_postgres.sh"], env={**sprint_env(), "OUT_DIR": str(out_dir)}))
+        ours.append(timed(playbook_cmd("backup.yml", "-l", "sprint_stacks", extra={"backup_s3_enabled": False}), memory=True))
+        log(f"  rep {i + 1}: playbook {ours[-1]['seconds']} s, shell {base[-1]['seconds']} s")
+    (out_dir / "baseline.dump").unlink(missing_ok=True)
+    return [summarize(f"Postgres backup, {actual >> 20} MiB database", ours, base, "<= 1.25x",
+                      extra={"peak_mib": max(o["peak_mib"] for o in ours)})]
+
+
+def pair_restore(reps, out_dir):
+    log("pair 5: restore verification of the SQLite archive from S3 vs aws s3 cp + sha256sum + zstd + integrity_check")
+    res = run(playbook_cmd("backup.yml", "-l", "todo_stacks"), timeout=3600)  # an archive of the current (large) DB, latest moved
+    if res.rc != 0:
+        log(res.output[-3000:])
+    env = {**AWS_ENV, "S3_URL": "s3://tgops-backups/todo/latest.tar.zst", "ENDPOINT": S3_ENDPOINT, "OUT_DIR": str(out_dir),
+           "AWS_BIN": str(VENV_BIN / "aws")}
+    ours, base = [], []
+    for i in range(reps):
+        base.append(timed(["bash", BASE / "restore_verify.sh"], env=env))
+        ours.append(timed(playbook_cmd("restore.yml", "-l", "todo_stacks", extra={"restore_mode": "verify"}), memory=True))
+        log(f"  rep {i + 1}: playbook {ours[-1]['seconds']} s, shell {base[-1]['seconds']} s")
+    return [summarize("Restore verification (SQLite archive from S3)", ours, base, "<= 1.5x",
+                      extra={"peak_mib": max(o["peak_mib"] for o in ours)})]
+
+
+def pair_fleet(reps, counts, work):
+    log(f"pair 6: daily check across {counts} hosts over SSH")
+    sshd = fleetlib.Sshd(work / "ssh").start()
+    hosts = []
+    try:
+        curve = {}
+        for count in counts:
+            while len(hosts) < count:
+                hosts.append(fleetlib.render_host(len(hosts) + 1))
+            inv = fleetlib.write_inventory(work / f"fleet-{count}.json", hosts[:count], sshd)
+            args = fleetlib.inventory_args(inv)
+            run(playbook_cmd("backup.yml", *args), timeout=1800)
+            times = [timed(playbook_cmd("daily-check.yml", *args)) for _ in range(reps)]
+            curve[count] = times
+            log(f"  {count} host(s): {[t['seconds'] for t in times]}")
+        one, most = curve[counts[0]], curve[counts[-1]]
+        entry = summarize(f"Daily check, {counts[-1]} hosts vs 1 host (SSH)", most, one, "<= 3x")
+        entry["curve_median_s"] = {str(c): round(statistics.median(t["seconds"] for t in curve[c]), 3) for c in counts}
+        return [entry]
+    finally:
+        sshd.stop()
+        for i in range(1, len(hosts) + 1):
+            fleetlib.remove_host(i)
+
+
+# -- report ------------------------------------------------------------------------------------------------------
+
+def machine_line():
+    mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")) // 1024
+    docker = run(["docker", "version", "-f", "{{.Server.Version}}"]).stdout.strip()
+    compose_v = run(["docker", "compose", "version", "--short"]).stdout.strip()
+    ansible = run([VENV_BIN / "ansible", "--version"]).stdout.splitlines()[0]
+    return (f"{platform.node()}: {os.cpu_count()} CPU, {mem} MiB RAM, {platform.system()} {platform.release()}, "
+            f"Docker {docker}, Compose {compose_v}, {ansible}, Python {platform.python_version()}")
+
+
+def write_report(results, out, machine, args):
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    data = {"date": stamp, "machine": machine, "repetitions": args.reps, "smoke": args.smoke, "results": results}
+    (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
+    lines = [f"# Bench results ({'smoke, ' if args.smoke else ''}{stamp})", "", f"Machine: {machine}", "",
+             f"Each pair ran alternately {args.reps} time(s); ratios are ours / baseline, median (min-max).", "",
+             "| operation | baseline | target | median ratio | min-max | ours median | baseline median | notes |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        notes = []
+        if "unavailable_added_s" in r:
+            notes.append(f"unavailable: ours {r['unavailable_ours_median_s']} s, bare {r['unavailable_baseline_median_s']} s "
+                         f"({r['unavailable_added_s']:+.3f} s)")
+        if "peak_memory" in r:
+            notes.append("peak RSS: " + ", ".join(f"{k}: {v['peak_mib']} MiB" for k, v in r["peak_memory"].items()))
+        elif "peak_mib" in r:
+            notes.append(f"peak RSS {r['peak_mib']} MiB")
+        if "curve_median_s" in r:
+            notes.append("curve: " + ", ".join(f"{k} host(s) {v} s" for k, v in r["curve_median_s"].items()))
+        if any(r["rc_ours"]) or any(r["rc_baseline"]):
+            notes.append(f"non-zero rc: ours {r['rc_ours']}, baseline {r['rc_baseline']}")
+        base_name = r["operation"].split(" vs ")[-1] if " vs " in r["operation"] else "shell"
+        lines.append(f"| {r['operation']} | {base_name} | {r['target']} | {r['ratio_median']}x | {r['ratio_min']}-{r['ratio_max']}x | "
+                     f"{r['ours_median_s']} s | {r['baseline_median_s']} s | {'; '.join(notes)} |")
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    log(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one repetition: checks the suite runs")
+    parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=REPO / "bench")
+    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-6)")
+    parser.add_argument("--merge", action="store_true", help="with --only: replace those results in the existing results.json")
+    args = parser.parse_args(argv)
+    args.reps = args.reps or (1 if args.smoke else 5)
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = args.out / "work"
+    work.mkdir(exist_ok=True)
+    only = {int(x) for x in args.only.split(",") if x}
+    log("bringing the sandbox up (fresh)")
+    run([SANDBOX_BIN / "up.sh", "all", "--fresh"], env=PLANTED, check=True, timeout=900)
+    run([SANDBOX_BIN / "s3-server.sh", "start"], check=True)
+    run([VENV_BIN / "aws", "--endpoint-url", S3_ENDPOINT, "s3", "mb", "s3://tgops-backups"], env=AWS_ENV)
+    res = run(playbook_cmd("backup.yml"), timeout=1800)
+    if res.rc != 0:
+        log(res.output[-3000:])
+    mib = 1 << 20
+    sizes = [2 * mib, 4 * mib] if args.smoke else [256 * mib, 1024 * mib]
+    pg_size = 2 * mib if args.smoke else 512 * mib
+    counts = [1, 2] if args.smoke else [1, 4, 8]
+    pairs = [
+        (1, lambda: pair_daily_check(args.reps)),
+        (6, lambda: pair_fleet(args.reps, counts, work)),
+        (2, lambda: pair_deploy(args.reps)),
+        (3, lambda: pair_sqlite_backup(args.reps, sizes, work)),
+        (5, lambda: pair_restore(args.reps, work)),
+        (4, lambda: pair_postgres_backup(args.reps, pg_size, work)),
+    ]
+    results = []
+    machine = machine_line()
+    previous = []
+    if args.merge and (args.out / "results.json").exists():
+        previous = json.loads((args.out / "results.json").read_text())["results"]
+    for number, pair in pairs:
+        if not only or number in only:
+            fresh = pair()
+            names = {r["operation"].split(",")[0] for r in fresh}
+            previous = [r for r in previous if r["operation"].split(",")[0] not in names]
+            results.extend(fresh)
+            write_report(previous + results, args.out, machine, args)
+    if not only and len(results) != 7 or args.merge and len(previous + results) != 7:
+        log(f"incomplete: {len(results)} of 7 results")
+        return 1
+    failed = [r["operation"] for r in results if any(r["rc_ours"]) or any(r["rc_baseline"])]
+    if failed:
+        log(f"runs failed (non-zero rc) in: {failed}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
