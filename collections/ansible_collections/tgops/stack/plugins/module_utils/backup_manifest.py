@@ -215,12 +215,18 @@ def commit_partial(tmp, dest, mode=DATA_MODE):
     fsync_dir(os.path.dirname(os.path.abspath(dest)))
 
 
-def write_small_atomic(dest, data, mode=DATA_MODE):
-    """Write small ``data`` (bytes) to ``dest`` atomically."""
+def write_small_atomic(dest, data, mode=DATA_MODE, keep_owner=False):
+    """Write small ``data`` (bytes) to ``dest`` atomically; ``keep_owner`` gives it the owner of the file it replaces."""
     tmp = partial_path(dest)
     try:
         with open(tmp, 'wb') as handle:
             handle.write(data)
+        if keep_owner and os.path.exists(dest):
+            stat = os.stat(dest)
+            try:
+                os.chown(tmp, stat.st_uid, stat.st_gid)
+            except OSError:
+                pass
         commit_partial(tmp, dest, mode)
     except BaseException:
         remove_quietly(tmp)

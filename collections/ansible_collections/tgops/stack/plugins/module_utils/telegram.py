@@ -8,8 +8,30 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
+
 # <bot id>:<35 characters of [A-Za-z0-9_-]>
 TOKEN_RE = re.compile(r'^(\d{5,12}):[A-Za-z0-9_-]{35}$')
+
+
+TOKEN_ARGUMENT_SPEC = dict(
+    env_file=dict(type='path'),
+    token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
+    token=dict(type='str', no_log=True),
+)
+
+
+def token_from_params(params, fail):
+    """The token given as ``token``, else read from ``env_file`` on the host; ``fail(msg)`` on a missing file or key."""
+    if params.get('token'):
+        return params['token']
+    try:
+        token = dict(read_env_pairs(params['env_file'])).get(params['token_variable'])
+    except OSError as exc:
+        return fail('env_file=%s cannot be read (%s); fix the path' % (params['env_file'], exc))
+    if not token:
+        return fail('env_file=%s has no %s (token_variable); add it or set token_variable' % (params['env_file'], params['token_variable']))
+    return token
 
 
 def token_format_ok(token):

@@ -128,39 +128,15 @@ client_email:
 
 import datetime
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import write_small_atomic
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, normalize_mode
-from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 from ansible_collections.tgops.stack.plugins.module_utils.secrets import (
     SecretError, backup_path, backups_to_prune, env_set, google_sa_problems, url_with_password,
 )
-
-
-def atomic_write(path, data, mode):
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if os.path.exists(path):
-            st = os.stat(path)
-            try:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            except OSError:
-                pass
-        os.rename(tmp, path)
-        fsync_dir(directory)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def new_text(module, old):
@@ -231,7 +207,7 @@ def main():
             if module._diff:
                 result['diff'] = dict(before='%s: current content\n' % path, after='%s: content of %s\n' % (path, p['restore_from']))
             if not module.check_mode:
-                atomic_write(path, wanted, mode)
+                write_small_atomic(path, wanted, mode, keep_owner=True)
         module.exit_json(**result)
 
     try:
@@ -258,9 +234,9 @@ def main():
                 while os.path.exists(backup):  # two edits within one second keep both backups
                     serial += 1
                     backup = backup_path(path, '%s-%d' % (stamp, serial))
-                atomic_write(backup, to_bytes(old), mode)
+                write_small_atomic(backup, to_bytes(old), mode)
                 result['backup'] = backup
-            atomic_write(path, to_bytes(text), mode)
+            write_small_atomic(path, to_bytes(text), mode, keep_owner=True)
             for name in backups_to_prune(path, os.listdir(directory), p['keep_backups']):
                 os.unlink(os.path.join(directory, name))
                 result['pruned'].append(os.path.join(directory, name))

@@ -83,8 +83,9 @@ description:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import bot_id_of, method_url, parse_get_me, scrub, token_format_ok
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import (
+    TOKEN_ARGUMENT_SPEC, bot_id_of, method_url, parse_get_me, scrub, token_format_ok, token_from_params,
+)
 
 
 def get_me(api_base, token, timeout):
@@ -106,27 +107,18 @@ def get_me(api_base, token, timeout):
 
 
 def main():
+    argument_spec = dict(TOKEN_ARGUMENT_SPEC)
+    argument_spec.update(
+        api_base=dict(type='str', default='https://api.telegram.org'),
+        timeout=dict(type='int', default=10),
+    )
     module = AnsibleModule(
-        argument_spec=dict(
-            env_file=dict(type='path'),
-            token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
-            token=dict(type='str', no_log=True),
-            api_base=dict(type='str', default='https://api.telegram.org'),
-            timeout=dict(type='int', default=10),
-        ),
+        argument_spec=argument_spec,
         required_one_of=[('env_file', 'token')],
         supports_check_mode=True,
     )
     p = module.params
-    token = p['token']
-    if not token:
-        try:
-            pairs = dict(read_env_pairs(p['env_file']))
-        except OSError as exc:
-            module.fail_json(msg='env_file=%s cannot be read (%s); fix the path' % (p['env_file'], exc))
-        token = pairs.get(p['token_variable'])
-        if not token:
-            module.fail_json(msg='env_file=%s has no %s (token_variable); add it or set token_variable' % (p['env_file'], p['token_variable']))
+    token = token_from_params(p, lambda msg: module.fail_json(msg=msg))
     result = dict(changed=False, format_ok=token_format_ok(token), token_bot_id=bot_id_of(token))
     if not result['format_ok']:
         result.update(ok=False, bot_id=None, username=None, status=0,

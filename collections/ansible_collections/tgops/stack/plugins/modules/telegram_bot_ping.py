@@ -101,8 +101,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import admin_url, find_reply, scrub
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, admin_url, find_reply, scrub, token_from_params
 
 
 def call(url, token, data=None, timeout=10):
@@ -117,28 +116,20 @@ def call(url, token, data=None, timeout=10):
 
 
 def main():
+    argument_spec = dict(TOKEN_ARGUMENT_SPEC)
+    argument_spec.update(
+        api_base=dict(type='str', required=True),
+        text=dict(type='str', default='/ping'),
+        expect=dict(type='str', default='pong'),
+        timeout=dict(type='int', default=20),
+    )
     module = AnsibleModule(
-        argument_spec=dict(
-            env_file=dict(type='path'),
-            token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
-            token=dict(type='str', no_log=True),
-            api_base=dict(type='str', required=True),
-            text=dict(type='str', default='/ping'),
-            expect=dict(type='str', default='pong'),
-            timeout=dict(type='int', default=20),
-        ),
+        argument_spec=argument_spec,
         required_one_of=[('env_file', 'token')],
         supports_check_mode=True,
     )
     p = module.params
-    token = p['token']
-    if not token:
-        try:
-            token = dict(read_env_pairs(p['env_file'])).get(p['token_variable'])
-        except OSError as exc:
-            module.fail_json(msg='env_file=%s cannot be read (%s); fix the path' % (p['env_file'], exc))
-        if not token:
-            module.fail_json(msg='env_file=%s has no %s (token_variable); add it or set token_variable' % (p['env_file'], p['token_variable']))
+    token = token_from_params(p, lambda msg: module.fail_json(msg=msg))
 
     chat_id = random.randint(10 ** 8, 10 ** 9)
     result = dict(changed=False, ok=False, chat_id=chat_id, reply=None, seconds=0.0, description='')

@@ -45,3 +45,16 @@ def test_find_reply_only_accepts_a_later_answer_in_the_same_chat():
 
 def test_admin_url():
     assert admin_url('http://127.0.0.1:8081/', 'updates') == 'http://127.0.0.1:8081/_admin/updates'
+
+
+def test_token_from_params_reads_the_env_file_and_names_a_missing_key(tmp_path):
+    from ansible_collections.tgops.stack.plugins.module_utils.telegram import token_from_params
+    env = tmp_path / '.env'
+    env.write_text('BOT_TOKEN=%s\nOTHER=1\n' % TOKEN)
+    failures = []
+    assert token_from_params({'token': None, 'env_file': str(env), 'token_variable': 'BOT_TOKEN'}, failures.append) == TOKEN
+    assert token_from_params({'token': 'given', 'env_file': None, 'token_variable': 'BOT_TOKEN'}, failures.append) == 'given'
+    token_from_params({'token': None, 'env_file': str(env), 'token_variable': 'NOPE'}, failures.append)
+    token_from_params({'token': None, 'env_file': str(tmp_path / 'missing'), 'token_variable': 'BOT_TOKEN'}, failures.append)
+    assert 'has no NOPE (token_variable)' in failures[0] and 'cannot be read' in failures[1]
+    assert TOKEN not in ' '.join(failures)
