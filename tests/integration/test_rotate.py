@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import PLANTED, S3_BUCKET, VENV_BIN, compose, playbook, run, s3_client, sandbox_root, scan_for_secrets
+from conftest import PLANTED, REPO, S3_BUCKET, VENV_BIN, compose, playbook, run, s3_client, sandbox_root, scan_for_secrets
 
 SPRINT = ["-l", "sprint_stacks"]
 FAKE_TG = "http://127.0.0.1:8081"
@@ -22,6 +22,7 @@ NEW_PG_PASSWORD = "PLANTEDnewPgPassw0rd2026xyz"
 FORCED_PG_PASSWORD = "PLANTEDforcedPgPassw0rd77"
 NEW_SA_KEY_BODY = "PLANTEDgoogleKeyMaterialQUJDREVGR0hJSktMTU5PUFFSU1RVVldY"
 OUTPUTS: list[str] = []
+RUNNER_ARTIFACTS: list = []
 
 
 def new_sa(email="sprint-bot@tgops-sandbox.iam.gserviceaccount.com", **over):
@@ -209,6 +210,24 @@ def test_weak_password_is_refused(sprint):
     assert res.rc != 0 and "shorter than 20 characters" in res.output, res
 
 
+def test_rotation_run_by_ansible_runner_as_awx_does(sprint, tmp_path):
+    """The new value in a private file named by TGOPS_NEW_SECRETS_FILE (the AWX credential type's way), verbose."""
+    import ansible_runner
+
+    values = tmp_path / "secrets.yml"
+    values.write_text(f"bot_token: {NEW_BOT_TOKEN}\n")
+    values.chmod(0o600)
+
+    r = ansible_runner.run(private_data_dir=str(tmp_path), project_dir=str(REPO), playbook=str(REPO / "playbooks" / "rotate-secrets.yml"),
+                           inventory=str(REPO / "inventories" / "sandbox" / "hosts.yml"), limit="sprint_stacks",
+                           extravars={"rotate_secrets_kinds": "bot_token"}, verbosity=3, quiet=True,
+                           envvars={"ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "TGOPS_SANDBOX_ROOT": str(sandbox_root()),
+                                    "TGOPS_NEW_SECRETS_FILE": str(values)})
+    assert r.rc == 0, r.stdout.read()
+    assert r.stats["changed"].get("sprint-sandbox", 0) == 0, r.stats  # the token is in place already: no change
+    RUNNER_ARTIFACTS.append(tmp_path / "artifacts")
+
+
 def test_no_value_leaks_anywhere(sprint, tmp_path):
     values = list(PLANTED.values()) + [NEW_BOT_TOKEN, OTHER_BOT_TOKEN, NEW_S3_ACCESS, NEW_S3_SECRET, NEW_PG_PASSWORD,
                                        FORCED_PG_PASSWORD, NEW_SA_KEY_BODY]
@@ -228,7 +247,9 @@ def test_no_value_leaks_anywhere(sprint, tmp_path):
             with tarfile.open(archive) as tar:
                 tar.extractall(dest, filter="data")
     places.append(unpacked)
+    places.extend(RUNNER_ARTIFACTS)  # job events, stdout, command of the ansible-runner run
     names = "\n".join(str(p) for p in sprint.rglob("*"))
     hits = scan_for_secrets(*places, texts=OUTPUTS + [names], values=values)
     assert hits == [], hits
     assert list(unpacked.iterdir()), "no archive was scanned"
+    assert RUNNER_ARTIFACTS and any(p.is_file() for p in RUNNER_ARTIFACTS[0].rglob("*")), "no runner artifact was scanned"
