@@ -162,6 +162,22 @@ def test_disk_full_leaves_no_partial_archive(backed_up, tmp_path):
         run(["umount", mnt])
 
 
+def test_stale_staging_of_a_killed_backup_is_removed(backed_up, tmp_path):
+    """A backup killed mid-run leaves .staging-* (a DB copy); the next run removes it once older than a day."""
+    target = tmp_path / "backups"
+    stale, fresh = target / ".staging-killed", target / ".staging-running"
+    for d in (stale, fresh):
+        (d / "db").mkdir(parents=True)
+        (d / "db" / "organizer.db").write_bytes(b"copy of the DB")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"stack_backup_local_dir": str(target), "backup_s3_enabled": False})
+    assert res.rc == 0, res
+    assert not stale.exists(), "a staging dir older than backup_stale_staging_age must be removed"
+    assert (fresh / "db" / "organizer.db").exists(), "a young staging dir may belong to a running backup and must stay"
+    assert [p for p in target.iterdir() if p.name.endswith(".tar.zst")], list(target.iterdir())
+
+
 def test_corrupted_sqlite_is_refused_and_not_uploaded(s3, todo_dir, tmp_path):
     """A throw-away copy of the todo stack (project tgopscorrupt) with a corrupted DB."""
     stack = tmp_path / "corrupt"

@@ -3,12 +3,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Log verdicts: scan the last lines of a service's logs for error patterns.
 
-Pure functions; the module feeds them the lines it read from the Docker SDK.
+Pure functions; scan_service feeds them the lines it reads through a Docker SDK client.
 """
 
 from __future__ import annotations
 
 import re
+
+from ansible_collections.tgops.stack.plugins.module_utils.docker_api import PROJECT_LABEL, SERVICE_LABEL
 
 DEFAULT_ERROR_PATTERNS = [r'Traceback \(most recent call last\)', r'\bERROR\b', r'\bCRITICAL\b', r'no such table']
 REDACTED = '***'
@@ -94,3 +96,18 @@ def split_log_bytes(data, tail):
         data = data.decode('utf-8', errors='replace')
     lines = data.splitlines()
     return lines[-tail:] if tail else lines
+
+
+def scan_service(client, project, service, tail, errors, allows, secrets, max_matches):
+    """Verdict on the last ``tail`` log lines of every container of ``service`` (a Docker SDK client reads them)."""
+    containers = client.containers.list(all=True, filters={'label': ['%s=%s' % (PROJECT_LABEL, project), '%s=%s' % (SERVICE_LABEL, service)]})
+    lines = []
+    for container in sorted(containers, key=lambda c: c.name):
+        lines.extend(split_log_bytes(container.logs(tail=tail, stdout=True, stderr=True), tail))
+    verdict = scan_lines(lines, errors, allows, secrets, max_matches)
+    verdict['containers'] = sorted(c.name for c in containers)
+    if not containers:
+        verdict['ok'] = False
+        verdict['summary'] = 'no container of service %s in project %s' % (service, project)
+    verdict['summary'] = '%s logs: %s' % (service, verdict['summary'])
+    return verdict

@@ -23,9 +23,13 @@ TOC_TABLE_RE = re.compile(r'^\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+) \S+')
 ALEMBIC_SQL = 'select version_num from alembic_version'
 
 
-def pg_dump_cmd(docker_cli, container, user, database):
-    """``docker exec -i`` (never a TTY: it would mangle the binary stream) running pg_dump in custom format to stdout."""
-    return [docker_cli, 'exec', '-i', container, 'pg_dump', '-Fc', '--no-password', '-U', user, '-d', database]
+def pg_dump_cmd(docker_cli, container, user, database, compress=None):
+    """``docker exec -i`` (never a TTY: it would mangle the binary stream) running pg_dump in custom format to stdout.
+
+    ``compress`` is pg_dump's ``-Z`` level; None keeps pg_dump's default (zlib, single-threaded).
+    """
+    level = [] if compress is None else ['-Z', str(compress)]
+    return [docker_cli, 'exec', '-i', container, 'pg_dump', '-Fc'] + level + ['--no-password', '-U', user, '-d', database]
 
 
 def pg_restore_list_cmd(docker_cli, container):
@@ -85,7 +89,7 @@ def run_toc(cmd, dump_path, env):
         return rc, state, _stderr_text(err)
 
 
-def dump_postgres(docker_cli, container, user, database, dest, environ=None, run_command=None, check_mode=False):
+def dump_postgres(docker_cli, container, user, database, dest, environ=None, run_command=None, check_mode=False, compress=None):
     """Dump ``database`` of the running ``container`` to ``dest`` atomically, verify it; return the result dict.
 
     ``run_command`` is AnsibleModule.run_command, used only for the small psql query of the Alembic revision.
@@ -97,7 +101,7 @@ def dump_postgres(docker_cli, container, user, database, dest, environ=None, run
         raise BackupError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
     env = dict(os.environ)
     env.update(environ or {})
-    cmd = pg_dump_cmd(docker_cli, container, user, database)
+    cmd = pg_dump_cmd(docker_cli, container, user, database, compress)
     result = {'dest': dest, 'container': container, 'db_user': user, 'db_name': database, 'cmd': cmd, 'changed': True,
               'size_bytes': None, 'sha256': None, 'toc_entries': None, 'tables': None, 'alembic_revision': None}
     if check_mode:

@@ -37,9 +37,10 @@ def fail(module, error):
 class ComposeProject:
     """The merged Compose model of one project plus what exists for it in Docker."""
 
-    def __init__(self, module):
+    def __init__(self, module, params=None):
+        """``params`` overrides module.params (a second model of the same project: other files or profiles)."""
         self.module = module
-        params = module.params
+        params = params or module.params
         self.project_src, self.files, self.env_files = resolve_paths(params['project_src'], params['files'], params['env_files'])
         docker_cli = module.get_bin_path(params['docker_cli']) if params['docker_cli'] else None
         if not docker_cli:

@@ -27,6 +27,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     write_small_atomic,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import parse_archive_name
+from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_argument_spec  # noqa: F401  # pylint: disable=unused-import
 
 BOTO3_IMPORT_ERROR = None
 try:
@@ -331,20 +332,6 @@ def s3_call(endpoint_url, bucket, what, func, *args, **kwargs):
         raise s3_error(exc, endpoint_url, bucket, what, local) from None
     except OSError as exc:
         raise BackupError('S3 %s: local file error [Errno %s] %s' % (what, exc.errno, exc.strerror or exc)) from None
-
-
-def s3_argument_spec():
-    """argument_spec entries shared by s3_backup and s3_backup_info."""
-    return dict(
-        endpoint_url=dict(type='str'),
-        bucket=dict(type='str', required=True),
-        prefix=dict(type='str', default=''),
-        access_key=dict(type='str', no_log=True),
-        secret_key=dict(type='str', no_log=True),
-        region=dict(type='str', default='us-east-1'),
-        connect_timeout=dict(type='int', default=5),
-        max_attempts=dict(type='int', default=2),
-    )
 
 
 def client_from_params(params):

@@ -44,6 +44,13 @@ options:
     description:
       - Database to dump; default C(POSTGRES_DB) of the container, else the user name.
     type: str
+  compress:
+    description:
+      - The compression level of the dump (C(pg_dump -Z)), V(0) to V(9); omit for pg_dump's default (zlib level 6).
+      - Use V(0) when the dump goes into a compressed archive (M(tgops.stack.backup_archive) with zstd), because pg_dump's zlib
+        runs on one core and is the slowest part of a dump, and compressing twice saves nothing. C(pg_restore) reads both.
+    type: int
+    choices: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 attributes:
   check_mode:
     support: full
@@ -138,6 +145,7 @@ def main():
         dest=dict(type='path', required=True),
         db_user=dict(type='str'),
         db_name=dict(type='str'),
+        compress=dict(type='int', choices=list(range(10))),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
@@ -150,7 +158,7 @@ def main():
                              % (p['service'], project.name, p['service']))
         user, database = postgres_credentials(container, project.config, p['service'], p['db_user'], p['db_name'])
         result = dump_postgres(project.docker_cli, container_name(container), user, database, p['dest'], project.environ,
-                               module.run_command, module.check_mode)
+                               module.run_command, module.check_mode, p['compress'])
     except StackError as exc:
         fail(module, exc)
     except BackupError as exc:

@@ -111,23 +111,9 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
-from ansible_collections.tgops.stack.plugins.module_utils.docker_api import DOCKER_IMPORT_ERROR, PROJECT_LABEL, SERVICE_LABEL, connect
+from ansible_collections.tgops.stack.plugins.module_utils.docker_api import DOCKER_IMPORT_ERROR, connect
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values
-from ansible_collections.tgops.stack.plugins.module_utils.logs import compile_patterns, scan_lines, secret_values, split_log_bytes
-
-
-def scan_service(client, project, service, tail, errors, allows, secrets, max_matches):
-    containers = client.containers.list(all=True, filters={'label': ['%s=%s' % (PROJECT_LABEL, project), '%s=%s' % (SERVICE_LABEL, service)]})
-    lines = []
-    for container in sorted(containers, key=lambda c: c.name):
-        lines.extend(split_log_bytes(container.logs(tail=tail, stdout=True, stderr=True), tail))
-    verdict = scan_lines(lines, errors, allows, secrets, max_matches)
-    verdict['containers'] = sorted(c.name for c in containers)
-    if not containers:
-        verdict['ok'] = False
-        verdict['summary'] = 'no container of service %s in project %s' % (service, project)
-    verdict['summary'] = '%s logs: %s' % (service, verdict['summary'])
-    return verdict
+from ansible_collections.tgops.stack.plugins.module_utils.logs import compile_patterns, scan_service, secret_values
 
 
 def main():

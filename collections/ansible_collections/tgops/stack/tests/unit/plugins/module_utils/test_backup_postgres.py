@@ -78,6 +78,8 @@ def test_parse_toc_recorded_output():
 def test_commands_never_use_a_tty():
     assert pg_dump_cmd('docker', 'sprint-db-1', 'sprint', 'sprint') == [
         'docker', 'exec', '-i', 'sprint-db-1', 'pg_dump', '-Fc', '--no-password', '-U', 'sprint', '-d', 'sprint']
+    assert pg_dump_cmd('docker', 'c', 'u', 'n', compress=0) == [
+        'docker', 'exec', '-i', 'c', 'pg_dump', '-Fc', '-Z', '0', '--no-password', '-U', 'u', '-d', 'n']
     assert pg_restore_list_cmd('docker', 'c') == ['docker', 'exec', '-i', 'c', 'pg_restore', '--list']
     for cmd in (pg_dump_cmd('d', 'c', 'u', 'n'), pg_restore_list_cmd('d', 'c'), psql_cmd('d', 'c', 'u', 'n', 'select 1')):
         assert '-t' not in cmd and '-it' not in cmd
