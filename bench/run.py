@@ -135,7 +135,8 @@ def timed(cmd, env=None, probe_url=None, memory=False):
         prober.join()
         result["unavailable_s"] = prober.unavailable_s()
     if proc.returncode != 0:
-        log(f"  rc={proc.returncode}: {' '.join(map(str, cmd))[:120]}\n{out[-3000:]}")
+        fatal = [line for line in out.splitlines() if line.startswith(("fatal:", "failed:"))]
+        log(f"  rc={proc.returncode}: {' '.join(map(str, cmd))[:120]}\n" + "\n".join(fatal)[:4000] + f"\n{out[-3000:]}")
     return result
 
 

@@ -113,7 +113,9 @@ def db_params(params, service, use_running_container, required_tables):
     return {'service': service, 'engine': params['db_engine'], 'path_variable': params['db_path_variable'], 'path': None,
             'expected_volume': params['db_expected_volume'], 'required_tables': required_tables,
             'use_running_container': use_running_container, 'url_variable': params['db_url_variable'],
-            'db_user': params['db_user'], 'db_name': params['db_name']}
+            'db_user': params['db_user'], 'db_name': params['db_name'],
+            # quick_check reads the whole file: once, for the runtime DB; the migration DB only needs its location.
+            'quick_check': use_running_container}
 
 
 def read_journal(path):

@@ -57,8 +57,8 @@ def probe_postgres(db, host, container, run_docker, config, required_tables, db_
     return db
 
 
-def probe_sqlite(db, host, required_tables):
-    facts = inspect_sqlite(host, required_tables) if host else {
+def probe_sqlite(db, host, required_tables, quick_check=True):
+    facts = inspect_sqlite(host, required_tables, quick_check) if host else {
         'exists': False, 'size_bytes': None, 'quick_check': None, 'tables': [], 'required_tables': list(required_tables or []),
         'missing_tables': list(required_tables or []), 'revision': None}
     for key in ('exists', 'size_bytes', 'quick_check', 'tables', 'required_tables', 'missing_tables', 'revision'):
@@ -77,5 +77,5 @@ def db_location(project, params):
         probe_postgres(db, host, container, project.run_docker, project.config, params['required_tables'],
                        params['db_user'], params['db_name'])
     else:
-        probe_sqlite(db, host, params['required_tables'])
+        probe_sqlite(db, host, params['required_tables'], params.get('quick_check', True))
     return db, guard_message(db)

@@ -12,6 +12,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.compose import (
     compose_base_args,
     docker_environ,
     resolve_paths,
+    run_captured,
     run_compose_config,
 )
 
@@ -49,7 +50,7 @@ class ComposeProject:
         self.docker_cli = docker_cli
         self.environ = docker_environ(params['docker_host'])
         self.base_args = compose_base_args(docker_cli, self.project_src, params['project_name'], self.files, self.env_files, params['profiles'])
-        self.config, self.config_cmd = run_compose_config(module.run_command, self.base_args, self.environ, self.files)
+        self.config, self.config_cmd = run_compose_config(run_captured, self.base_args, self.environ, self.files)
         self.name = self.config['name']
         if docker_api.docker is None:
             module.fail_json(msg=missing_required_lib('docker (Docker SDK for Python)'), exception=docker_api.DOCKER_IMPORT_ERROR)
@@ -60,5 +61,5 @@ class ComposeProject:
     def run_docker(self, args):
         """Run the docker CLI with ``args``; return (cmd, rc, stdout, stderr)."""
         cmd = [self.docker_cli] + list(args)
-        rc, stdout, stderr = self.module.run_command(cmd, environ_update=self.environ)
+        rc, stdout, stderr = run_captured(cmd, environ_update=self.environ)
         return cmd, rc, stdout, stderr

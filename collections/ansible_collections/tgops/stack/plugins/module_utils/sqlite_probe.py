@@ -45,20 +45,20 @@ def migration_revision(conn, tables):
     return None
 
 
-def query_sqlite(path):
-    """quick_check, tables and migration info of a SQLite file opened read-only."""
+def query_sqlite(path, quick_check=True):
+    """quick_check (a full read of the file; None when not asked), tables and migration info of a SQLite file opened read-only."""
     conn = sqlite3.connect(ro_uri(path), uri=True)
     try:
-        check = [row[0] for row in conn.execute('PRAGMA quick_check').fetchall()]
+        check = [row[0] for row in conn.execute('PRAGMA quick_check').fetchall()] if quick_check else None
         tables = sorted(row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall())
         revision = migration_revision(conn, tables)
     finally:
         conn.close()
-    return {'quick_check': '; '.join(check), 'tables': tables, 'revision': revision}
+    return {'quick_check': '; '.join(check) if check is not None else None, 'tables': tables, 'revision': revision}
 
 
-def inspect_sqlite(path, required_tables=None):
+def inspect_sqlite(path, required_tables=None, quick_check=True):
     """Facts about the SQLite file at host ``path``; never writes next to it.
 
     A database in WAL mode whose ``-shm`` file is absent (no connection open) is
@@ -97,7 +97,7 @@ def inspect_sqlite(path, required_tables=None):
             if os.path.exists(path + '-wal'):
                 shutil.copy2(path + '-wal', target + '-wal')
             result['read_method'] = 'read-only copy (WAL database without -shm)'
-        result.update(query_sqlite(target))
+        result.update(query_sqlite(target, quick_check))
     except (sqlite3.Error, OSError) as exc:
         result['error'] = str(exc)
         result['quick_check'] = 'error: %s' % exc

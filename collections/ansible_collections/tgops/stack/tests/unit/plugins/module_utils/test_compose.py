@@ -135,3 +135,17 @@ def test_run_compose_config_success(fixture):
     config, cmd = run_compose_config(lambda cmd, environ_update=None: (0, text, ''), ['docker', 'compose'])
     assert config['name'] == 'tgopsutsprint'
     assert cmd[-3:] == ['config', '--format', 'json']
+
+
+def test_run_captured_reads_both_pipes_to_the_end_on_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ansible_collections.tgops.stack.plugins.module_utils.compose import run_captured
+
+    # The output comes only as the command ends, after more than a second: the case a select loop with a 1 s timeout can lose.
+    cmd = ['sh', '-c', 'sleep 1.1; printf "%s" "$GREETING"; echo err >&2; exit 3']
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: run_captured(cmd, {'GREETING': 'hello'}), range(4)))
+    assert results == [(3, 'hello', 'err\n')] * 4
+    rc, out, err = run_captured(['/nonexistent/docker', 'compose'])
+    assert rc == 127 and out == '' and '/nonexistent/docker' in err

@@ -83,3 +83,11 @@ def test_missing_empty_and_foreign_files(tmp_path):
 
 def test_ro_uri_quotes_path():
     assert ro_uri('/v/a b?.db') == 'file:/v/a%20b%3F.db?mode=ro'
+
+
+def test_quick_check_can_be_skipped_when_only_the_location_matters(tmp_path):
+    path = tmp_path / 'organizer.db'
+    make_db(path).close()
+    facts = inspect_sqlite(str(path), ['tasks'], quick_check=False)
+    assert facts['quick_check'] is None
+    assert facts['exists'] is True and facts['missing_tables'] == [] and 'tasks' in facts['tables']
