@@ -181,7 +181,9 @@ def grow_sqlite(target_bytes):
     text = " || ".join(f"printf('{t}', n % 997)" for t in sentences)
     sql = ("PRAGMA busy_timeout=60000; CREATE TABLE IF NOT EXISTS bench_tasks(id INTEGER PRIMARY KEY, owner INTEGER, body TEXT, note TEXT);"
            f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM g WHERE n < {rows}) "
-           f"INSERT INTO bench_tasks(owner, body, note) SELECT n % 5000, hex(randomblob(128)), {text} || ' ' || {text} FROM g;")
+           f"INSERT INTO bench_tasks(owner, body, note) SELECT n % 5000, hex(randomblob(128)), {text} || ' ' || {text} FROM g;"
+           # Into the main file, so its size is the DB's size (small inserts would stay in the WAL).
+           "PRAGMA wal_checkpoint(PASSIVE);")
     run(["sqlite3", db, sql], check=True, timeout=1800)
     return db.stat().st_size
 

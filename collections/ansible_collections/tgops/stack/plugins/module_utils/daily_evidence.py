@@ -20,8 +20,7 @@ from ansible_collections.tgops.stack.plugins.module_utils import docker_api, jou
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, resolve_paths
 from ansible_collections.tgops.stack.plugins.module_utils.db_probe import db_location
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values
-from ansible_collections.tgops.stack.plugins.module_utils.logs import DEFAULT_ERROR_PATTERNS, compile_patterns, scan_service, secret_values
+from ansible_collections.tgops.stack.plugins.module_utils.logs import DEFAULT_ERROR_PATTERNS, compile_patterns, scan_service, secrets_from_env_files
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject
 from ansible_collections.tgops.stack.plugins.module_utils.stack import build_stack
 
@@ -118,20 +117,6 @@ def db_params(params, service, use_running_container, required_tables):
             'quick_check': use_running_container}
 
 
-def read_journal(path):
-    """Entries and records of the ops journal at ``path`` (as journal_info returns them)."""
-    result = {'exists': False, 'entries': [], 'records': [], 'bad_record_lines': []}
-    if os.path.isdir(path):
-        raise journal.JournalError('journal_path=%s is a directory; give the path of the journal file' % path)
-    text = journal.read_text(path)
-    if text is not None:
-        result.update(exists=True, entries=journal.parse_journal(text)['entries'])
-    raw = journal.read_text(journal.default_jsonl_path(path))
-    if raw is not None:
-        result['records'], result['bad_record_lines'] = journal.parse_records(raw)
-    return result
-
-
 def list_s3(options):
     """The S3 listing as s3_backup_info returns it, or {failed, msg} when the store cannot be listed."""
     from ansible_collections.tgops.stack.plugins.module_utils import s3_store  # boto3 is imported only when S3 is listed
@@ -163,13 +148,7 @@ def collect(module, opener):
     errors = compile_patterns(params['error_patterns'], 'error_patterns')
     allows = compile_patterns(params['allow_patterns'], 'allow_patterns')
     _src, _files, env_files = resolve_paths(params['project_src'], params['files'], params['env_files'])
-    values = []
-    for path in env_files:
-        try:
-            values.extend(read_env_values(path))
-        except OSError as exc:
-            raise ValueError('env_files: cannot read %s (%s); fix the path or drop it from env_files' % (path, exc)) from exc
-    secrets = secret_values(values)
+    secrets = secrets_from_env_files(env_files, 'env_files')
 
     def runtime():
         project = ComposeProject(module)
@@ -199,7 +178,7 @@ def collect(module, opener):
         if error is not None:
             raise error
     try:
-        journal_result = read_journal(params['journal_path']) if params['journal_path'] else {}
+        journal_result = journal.read_journal(params['journal_path']) if params['journal_path'] else {}
     except (journal.JournalError, OSError) as exc:
         raise ValueError('journal_path=%s: cannot read the journal (%s)' % (params['journal_path'], exc)) from exc
     stack, runtime_db = results['runtime'][0]

@@ -474,6 +474,32 @@ def read_text(path):
     return data.decode(ENCODING, ERRORS)
 
 
+def read_journal(path, jsonl_path=None, section=None, kind=None, entry_id=None, last=None, records=True):
+    """What journal_info returns: the journal's title, sections and managed entries (filtered by ``section`` and
+    ``entry_id``) and, when ``records``, its JSON-lines records (filtered by ``kind``, ``entry_id``, ``last``).
+    Missing files read as empty; raises JournalError when ``path`` is a directory, OSError when unreadable."""
+    jsonl_path = jsonl_path or default_jsonl_path(path)
+    result = dict(exists=False, title=None, sections=[], entries=[], jsonl_path=jsonl_path, jsonl_exists=False, records=[],
+                  bad_record_lines=[])
+    if os.path.isdir(path):
+        raise JournalError('path %s is a directory; give the path of the journal file' % path)
+    text = read_text(path)
+    if text is not None:
+        parsed = parse_journal(text)
+        entries = parsed['entries']
+        if section:
+            entries = [e for e in entries if e['section'] == section]
+        if entry_id:
+            entries = [e for e in entries if e['id'] == entry_id]
+        result.update(exists=True, title=parsed['title'], sections=parsed['sections'], entries=entries)
+    if records:
+        raw = read_text(jsonl_path)
+        if raw is not None:
+            found, bad = parse_records(raw, kind=kind, entry_id=entry_id, last=last)
+            result.update(jsonl_exists=True, records=found, bad_record_lines=bad)
+    return result
+
+
 def ensure_dir(directory, create):
     if not directory or os.path.isdir(directory):
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.tgops.stack.plugins.module_utils.docker_api import PROJECT_LABEL, SERVICE_LABEL
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values
 
 DEFAULT_ERROR_PATTERNS = [r'Traceback \(most recent call last\)', r'\bERROR\b', r'\bCRITICAL\b', r'no such table']
 REDACTED = '***'
@@ -111,3 +112,17 @@ def scan_service(client, project, service, tail, errors, allows, secrets, max_ma
         verdict['summary'] = 'no container of service %s in project %s' % (service, project)
     verdict['summary'] = '%s logs: %s' % (service, verdict['summary'])
     return verdict
+
+
+def secrets_from_env_files(paths, option):
+    """The values to redact from log evidence: every value of the env files ``paths`` (see secret_values).
+
+    Raises ValueError naming ``option`` when a file cannot be read.
+    """
+    values = []
+    for path in paths:
+        try:
+            values.extend(read_env_values(path))
+        except OSError as exc:
+            raise ValueError('%s: cannot read %s (%s); fix the path or drop it from %s' % (option, path, exc, option)) from exc
+    return secret_values(values)

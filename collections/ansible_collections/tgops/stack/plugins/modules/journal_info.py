@@ -128,8 +128,6 @@ bad_record_lines:
   sample: []
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.tgops.stack.plugins.module_utils import journal
@@ -150,31 +148,14 @@ def main():
     )
     params = module.params
     path = params['path']
-    jsonl_path = params['jsonl_path'] or journal.default_jsonl_path(path)
-    result = dict(changed=False, exists=False, title=None, sections=[], entries=[], jsonl_path=jsonl_path,
-                  jsonl_exists=False, records=[], bad_record_lines=[])
     try:
-        if os.path.isdir(path):
-            raise journal.JournalError('path %s is a directory; give the path of the journal file' % path)
-        text = journal.read_text(path)
-        if text is not None:
-            parsed = journal.parse_journal(text)
-            entries = parsed['entries']
-            if params['section']:
-                entries = [e for e in entries if e['section'] == params['section']]
-            if params['entry_id']:
-                entries = [e for e in entries if e['id'] == params['entry_id']]
-            result.update(exists=True, title=parsed['title'], sections=parsed['sections'], entries=entries)
-        if params['records']:
-            raw = journal.read_text(jsonl_path)
-            if raw is not None:
-                records, bad = journal.parse_records(raw, kind=params['kind'], entry_id=params['entry_id'], last=params['last'])
-                result.update(jsonl_exists=True, records=records, bad_record_lines=bad)
+        result = journal.read_journal(path, params['jsonl_path'], params['section'], params['kind'], params['entry_id'],
+                                      params['last'], params['records'])
     except journal.JournalError as exc:
-        module.fail_json(msg='%s: %s' % (path, to_native(exc)), **result)
+        module.fail_json(msg='%s: %s' % (path, to_native(exc)))
     except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read the journal %s: %s' % (path, to_native(exc)), **result)
-    module.exit_json(**result)
+        module.fail_json(msg='cannot read the journal %s: %s' % (path, to_native(exc)))
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

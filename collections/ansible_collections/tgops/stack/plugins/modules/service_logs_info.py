@@ -112,8 +112,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.docker_api import DOCKER_IMPORT_ERROR, connect
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values
-from ansible_collections.tgops.stack.plugins.module_utils.logs import compile_patterns, scan_service, secret_values
+from ansible_collections.tgops.stack.plugins.module_utils.logs import compile_patterns, scan_service, secrets_from_env_files
 
 
 def main():
@@ -139,13 +138,10 @@ def main():
         allows = compile_patterns(p['allow_patterns'], 'allow_patterns')
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    values = []
-    for path in p['redact_env_files']:
-        try:
-            values.extend(read_env_values(path))
-        except OSError as exc:
-            module.fail_json(msg='redact_env_files: cannot read %s (%s); fix the path or drop it from redact_env_files' % (path, exc))
-    secrets = secret_values(values)
+    try:
+        secrets = secrets_from_env_files(p['redact_env_files'], 'redact_env_files')
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     try:
         client = connect(p['docker_host'])
         services = dict(

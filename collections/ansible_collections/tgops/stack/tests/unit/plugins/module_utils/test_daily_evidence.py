@@ -7,9 +7,7 @@ import threading
 import time
 import urllib.error
 
-import pytest
 from ansible_collections.tgops.stack.plugins.module_utils import daily_evidence
-from ansible_collections.tgops.stack.plugins.module_utils.journal import JournalError
 
 
 def test_gather_runs_probes_concurrently_and_keeps_errors_by_name():
@@ -70,18 +68,6 @@ def test_probe_http_reports_status_and_reason_without_raising():
 
     gone = daily_evidence.probe_http('http://h/health', 3, refused)
     assert gone['status'] == -1 and 'Connection refused' in gone['msg']
-
-
-def test_read_journal_returns_entries_and_records(tmp_path):
-    path = tmp_path / 'OPS_JOURNAL.md'
-    assert daily_evidence.read_journal(str(path)) == {'exists': False, 'entries': [], 'records': [], 'bad_record_lines': []}
-    path.write_text('# Ops journal\n\n## Daily checks\n\n<!-- tgops:begin id=day-2026-11-22 -->\nDay 1\n<!-- tgops:end id=day-2026-11-22 -->\n')
-    (tmp_path / 'OPS_JOURNAL.jsonl').write_text('{"kind": "daily", "id": "day-2026-11-22"}\nnot json\n')
-    result = daily_evidence.read_journal(str(path))
-    assert result['exists'] is True and [e['id'] for e in result['entries']] == ['day-2026-11-22']
-    assert [r['id'] for r in result['records']] == ['day-2026-11-22'] and result['bad_record_lines'] == [2]
-    with pytest.raises(JournalError, match='is a directory'):
-        daily_evidence.read_journal(str(tmp_path))
 
 
 def test_db_params_for_runtime_and_migration():

@@ -17,6 +17,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.journal import (
     new_journal,
     parse_journal,
     parse_records,
+    read_journal,
     remove_entry,
     section_for_kind,
     upsert_entry,
@@ -329,3 +330,20 @@ def test_ensure_dir(tmp_path):
     assert 'create_dirs' in str(err.value)
     assert journal.ensure_dir(target, True) is True
     assert journal.ensure_dir(target, True) is False
+
+
+def test_read_journal_as_journal_info_returns_it(tmp_path):
+    path = tmp_path / 'OPS_JOURNAL.md'
+    assert read_journal(str(path)) == {
+        'exists': False, 'title': None, 'sections': [], 'entries': [], 'jsonl_path': str(tmp_path / 'OPS_JOURNAL.jsonl'),
+        'jsonl_exists': False, 'records': [], 'bad_record_lines': []}
+    path.write_text('# Ops journal\n\n## Daily checks\n\n<!-- tgops:begin id=day-2026-11-22 -->\nDay 1\n<!-- tgops:end id=day-2026-11-22 -->\n')
+    (tmp_path / 'OPS_JOURNAL.jsonl').write_text('{"kind": "daily", "id": "day-2026-11-22"}\nnot json\n')
+    result = read_journal(str(path))
+    assert result['exists'] is True and [e['id'] for e in result['entries']] == ['day-2026-11-22']
+    assert [r['id'] for r in result['records']] == ['day-2026-11-22'] and result['bad_record_lines'] == [2]
+    with pytest.raises(JournalError, match='is a directory'):
+        read_journal(str(tmp_path))
+    filtered = read_journal(str(path), kind='daily', entry_id='nope')
+    assert filtered['entries'] == [] and filtered['records'] == []
+    assert read_journal(str(path), records=False)['jsonl_exists'] is False
