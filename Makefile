@@ -10,14 +10,19 @@ COLLECTION  := collections/ansible_collections/tgops/stack
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export TGOPS_SANDBOX_ROOT ?= $(abspath .sandbox)
+# Execution environment (make ee): Debian suite of its base (bookworm: Python 3.11,
+# the minimum for ansible-core 2.19; trixie: 3.13), the base and the EE image names.
+export EE_SUITE      ?= bookworm
+export EE_BASE_IMAGE ?= tgops-sandbox/ee-base:$(EE_SUITE)
+export EE_IMAGE      ?= tgops-ee/ee:latest
 
-.PHONY: help setup venv images test unit sanity lint ruff integration molecule demo \
-        sandbox-up sandbox-down bench bench-smoke clean
+.PHONY: help setup venv images ee test unit sanity lint ruff integration molecule demo collection changelog \
+        sandbox-up sandbox-down bench bench-smoke clean docs
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-setup: venv images ## Create the venv, install pinned deps, build the sandbox images.
+setup: venv images ee ## Create the venv, install pinned deps, build the sandbox images and the EE.
 
 venv: $(BIN)/.installed
 $(BIN)/.installed: requirements-dev.txt
@@ -30,6 +35,9 @@ $(BIN)/.installed: requirements-dev.txt
 
 images: ## Build the sandbox images (mmdebstrap base + app images, no registry).
 	sandbox/bin/build-images.sh
+
+ee: venv ## Build the execution environment with ansible-builder FROM a local mmdebstrap base (no registry; cached by content hash).
+	ee/build.sh
 
 test: unit ruff sanity lint integration bench-smoke ## The whole suite: unit, ruff, sanity, lint, integration, bench smoke.
 
@@ -45,7 +53,7 @@ sanity: venv ## ansible-test sanity on the collection.
 lint: venv ## ansible-lint, production profile.
 	$(BIN)/ansible-lint --profile production
 
-integration: venv images ## Integration tests against the real sandbox (Docker, Postgres, S3, Bot API).
+integration: venv images ee ## Integration tests against the real sandbox (Docker, Postgres, S3, Bot API).
 	$(BIN)/pytest -p no:cacheprovider tests/integration
 
 molecule: venv images ## Molecule scenario on the sandbox (converge, idempotence, testinfra verify).
@@ -62,6 +70,15 @@ bench: venv images ## Bench suite (up to ~20 min): every operation vs the shell 
 bench-smoke: venv images ## The bench suite on tiny data, one repetition (checks it runs, not the figures).
 	$(BIN)/python bench/run.py --smoke --out tests/output/bench-smoke
 	-sandbox/bin/down.sh all
+
+collection: venv ## Build the collection tarball (tgops-stack-<version>.tar.gz) into dist/.
+	$(BIN)/ansible-galaxy collection build $(COLLECTION) --output-path dist --force
+
+changelog: venv ## Render the collection's CHANGELOG.rst from its changelog fragments (antsibull-changelog).
+	cd $(COLLECTION) && ../../../../$(BIN)/antsibull-changelog generate
+
+docs: venv ## Regenerate docs/reference/roles.md from the roles' argument specs.
+	$(BIN)/python scripts/gen-role-docs.py
 
 sandbox-up: venv images ## Start the sandbox stacks, the fake Bot API and the local S3 server.
 	sandbox/bin/up.sh all

@@ -45,7 +45,7 @@ class Prober(threading.Thread):
 
     def __init__(self, url, period=0.05):
         super().__init__(daemon=True)
-        self.url, self.period, self.stop_flag, self.samples = url, period, threading.Event(), []
+        self.url, self.period, self.stop_flag, self.samples, self.wall = url, period, threading.Event(), [], []
 
     def run(self):
         while not self.stop_flag.is_set():
@@ -55,7 +55,25 @@ class Prober(threading.Thread):
             except Exception:  # noqa: BLE001 - any failure is unavailability
                 ok = False
             self.samples.append((start, ok))
+            self.wall.append(time.time() - (time.monotonic() - start))
             time.sleep(max(0.0, self.period - (time.monotonic() - start)))
+
+    def longest_outage(self):
+        """(seconds, wall-clock start, wall-clock end) of the longest run of failed probes, up to the next 200."""
+        best, since = (0.0, None, None), None
+        for (t, ok), wall in zip(self.samples, self.wall, strict=True):
+            if not ok and since is None:
+                since = (t, wall)
+            elif ok and since is not None:
+                if t - since[0] > best[0]:
+                    best = (round(t - since[0], 3), since[1], wall)
+                since = None
+        if since is not None and self.samples:
+            best = max(best, (round(self.samples[-1][0] - since[0], 3), since[1], None), key=lambda b: b[0])
+        return best
+
+    def first_ok_after(self, wall_time):
+        return next((w for (_t, ok), w in zip(self.samples, self.wall, strict=True) if ok and w >= wall_time), None)
 
     def unavailable_s(self):
         total = 0.0
@@ -261,6 +279,99 @@ def pair_deploy(reps):
     return [summarize("Deploy v1 -> v2 (todo)", ours, bare, "<= 2x wall, <= +0.5 s unavailable", extra=extra)]
 
 
+def ensure_todo_at(version):
+    """The todo stack running `version` (the api applies its migrations at start), healthy."""
+    stack = Path(todo_env()["STACK_DIR"])
+    env = stack / ".env.prod"
+    env.write_text("\n".join(line if not line.startswith("APP_VERSION=") else f"APP_VERSION={version}"
+                             for line in env.read_text().splitlines()) + "\n")
+    compose(stack, "deploy", TODO_FILES, ".env.prod", "up", "-d", "--wait")
+
+
+def watch_api_events():
+    """Stream the todo api containers' events (the daemon keeps only its last 256, fewer than a slow run makes)."""
+    return subprocess.Popen(["docker", "events", "--format", "{{json .}}", "--filter", "type=container",
+                             "--filter", "label=com.docker.compose.project=deploy", "--filter", "label=com.docker.compose.service=api"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def api_events(watcher):
+    """Stop the watcher; its events: [(time, image, status)]."""
+    watcher.terminate()
+    out, _ = watcher.communicate()
+    events = []
+    for line in out.splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        events.append((e["timeNano"] / 1e9, e.get("Actor", {}).get("Attributes", {}).get("image", ""), e.get("status", "")))
+    return events
+
+
+def bad_release(cmd, env, rolled_back, bad_image="tgops-sandbox/todo:broken"):
+    """Run one bad release (playbook or by hand) with the health URL probed every 50 ms.
+
+    rc 0 when the run ended the way it must (the bad release refused, the previous version serving); the figures:
+    seconds = longest window without HTTP 200, from_start_s = from the bad api container's start to HTTP 200 again,
+    verdict_s = from that start to Docker's `unhealthy`, reaction_s = from `unhealthy` to HTTP 200 again.
+    """
+    prober = Prober(todo_env()["HEALTH_URL"])
+    watcher = watch_api_events()
+    prober.start()
+    time.sleep(0.3)
+    began, start = time.time(), time.monotonic()
+    proc = subprocess.run([str(c) for c in cmd], cwd=REPO, env=_env(env), capture_output=True, text=True, check=False)
+    run_s = time.monotonic() - start
+    time.sleep(0.5)
+    prober.stop_flag.set()
+    prober.join()
+    outage, _down, _up = prober.longest_outage()
+    events = api_events(watcher)
+    started = next((t for t, image, status in events if status == "start" and image == bad_image), None)
+    unhealthy = next((t for t, image, status in events if status.startswith("health_status: unhealthy") and image == bad_image), None)
+    back = prober.first_ok_after(unhealthy or started or began)
+    ok = rolled_back(proc) and healthy_now(todo_env()["HEALTH_URL"])
+    if not ok:
+        log(f"  bad release run did not end as it must (rc={proc.returncode}): {' '.join(map(str, cmd))[:120]}\n"
+            + (proc.stdout + proc.stderr)[-3000:])
+    return {"seconds": outage, "rc": 0 if ok else 1, "run_s": round(run_s, 3),
+            "from_start_s": round(back - started, 3) if back and started else None,
+            "verdict_s": round(unhealthy - started, 3) if unhealthy and started else None,
+            "reaction_s": round(back - unhealthy, 3) if back and unhealthy else None}
+
+
+def healthy_now(url):
+    try:
+        return urllib.request.urlopen(url, timeout=2).status == 200
+    except Exception:  # noqa: BLE001 - any failure is "not serving"
+        return False
+
+
+def pair_bad_release(reps):
+    log("pair 7: outage of a bad release (todo:broken over v2) vs up --wait and a rollback by hand (health probed every 50 ms)")
+    ours, bare = [], []
+    for i in range(reps):
+        ensure_todo_at("v2")
+        bare.append(bad_release(["bash", BASE / "deploy_broken_rollback.sh"],
+                                {**todo_env(), "BAD_VERSION": "broken", "GOOD_VERSION": "v2"}, lambda p: p.returncode == 0))
+        ensure_todo_at("v2")
+        ours.append(bad_release(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "broken"}), None,
+                                lambda p: p.returncode != 0 and "rolled back to the previous images (healthy again)" in p.stdout))
+        log(f"  rep {i + 1}: playbook {ours[-1]} ; by hand {bare[-1]}")
+
+    def med(rows, key):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return round(statistics.median(values), 3) if values else None
+
+    extra = {"outage_from_start_ours_median_s": med(ours, "from_start_s"), "outage_from_start_baseline_median_s": med(bare, "from_start_s"),
+             "docker_verdict_median_s": med(ours, "verdict_s"), "reaction_ours_median_s": med(ours, "reaction_s"),
+             "reaction_baseline_median_s": med(bare, "reaction_s"), "run_ours_median_s": med(ours, "run_s")}
+    return [summarize("Outage of a bad release (todo:broken over v2)", ours, bare,
+                      "previous version serves within 30 s of the new containers starting",
+                      unit="longest window without HTTP 200", extra=extra)]
+
+
 def pair_sqlite_backup(reps, sizes, out_dir):
     log(f"pair 3: SQLite backup under concurrent writes vs VACUUM INTO + zstd, sizes {sizes}")
     results, memory = [], {}
@@ -364,6 +475,12 @@ def write_report(results, out, machine, args):
             notes.append("peak RSS: " + ", ".join(f"{k}: {v['peak_mib']} MiB" for k, v in r["peak_memory"].items()))
         elif "peak_mib" in r:
             notes.append(f"peak RSS {r['peak_mib']} MiB")
+        if "outage_from_start_ours_median_s" in r:
+            notes.append(f"from the bad containers' start to HTTP 200: ours {r['outage_from_start_ours_median_s']} s, "
+                         f"by hand {r['outage_from_start_baseline_median_s']} s; Docker's unhealthy verdict after "
+                         f"{r['docker_verdict_median_s']} s (the image's healthcheck), then 200 again in "
+                         f"{r['reaction_ours_median_s']} s (by hand {r['reaction_baseline_median_s']} s); "
+                         f"playbook run {r['run_ours_median_s']} s")
         if "curve_median_s" in r:
             notes.append("curve: " + ", ".join(f"{k} host(s) {v} s" for k, v in r["curve_median_s"].items()))
         if any(r["rc_ours"]) or any(r["rc_baseline"]):
@@ -380,7 +497,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny data, one repetition: checks the suite runs")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--out", type=Path, default=REPO / "bench")
-    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-6)")
+    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-7)")
     parser.add_argument("--merge", action="store_true", help="with --only: replace those results in the existing results.json")
     args = parser.parse_args(argv)
     args.reps = args.reps or (1 if args.smoke else 5)
@@ -404,6 +521,7 @@ def main(argv=None):
         (1, lambda: pair_daily_check(args.reps)),
         (6, lambda: pair_fleet(args.reps, counts, work)),
         (2, lambda: pair_deploy(args.reps)),
+        (7, lambda: pair_bad_release(args.reps)),
         (3, lambda: pair_sqlite_backup(args.reps, sizes, work)),
         (5, lambda: pair_restore(args.reps, work)),
         (4, lambda: pair_postgres_backup(args.reps, pg_size, work)),
@@ -420,8 +538,8 @@ def main(argv=None):
             previous = [r for r in previous if r["operation"].split(",")[0] not in names]
             results.extend(fresh)
             write_report(previous + results, args.out, machine, args)
-    if not only and len(results) != 8 or args.merge and len(previous + results) != 8:
-        log(f"incomplete: {len(results)} of 8 results")
+    if not only and len(results) != 9 or args.merge and len(previous + results) != 9:
+        log(f"incomplete: {len(results)} of 9 results")
         return 1
     failed = [r["operation"] for r in results if any(r["rc_ours"]) or any(r["rc_baseline"])]
     if failed:

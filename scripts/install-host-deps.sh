@@ -26,12 +26,32 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# The Debian mirror this machine is configured with (deb822 .sources or
+# one-line .list entries), never a host written here: hosts behind another
+# mirror or an apt proxy keep using it. Security and backports archives are
+# skipped; the first URI that serves the main archive wins.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk 'BEGIN{IGNORECASE=1}
+         /^URIs:/ {for (i=2;i<=NF;i++) if ($i !~ /security|backports|updates/ && $i ~ /debian\/?$/) {print $i; exit}}' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk '$1=="deb" {u=$2; if (u ~ /^\[/) u=$3; if (u !~ /security|backports/ && u ~ /debian\/?$/) {print u; exit}}' "$f"
+  done
+}
+
 # Compose v2 plugin: bookworm only ships v1; take the binary from trixie.
 PLUGIN_DIR="${DOCKER_CLI_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
 if ! docker compose version >/dev/null 2>&1; then
   log "installing the Compose v2 plugin from Debian trixie"
   if [ ! -f /etc/apt/sources.list.d/trixie.list ]; then
-    echo 'deb http://deb.debian.org/debian trixie main' | $SUDO tee /etc/apt/sources.list.d/trixie.list >/dev/null
+    mirror=$(debian_mirror | head -n 1)
+    [ -n "$mirror" ] || { log "no Debian mirror found in /etc/apt/sources.list or /etc/apt/sources.list.d/; add a 'deb <mirror> trixie main' source by hand"; exit 1; }
+    log "trixie source from the configured mirror $mirror (pin priority 50)"
+    echo "deb $mirror trixie main" | $SUDO tee /etc/apt/sources.list.d/trixie.list >/dev/null
     printf 'Package: *\nPin: release n=trixie\nPin-Priority: 50\n' | $SUDO tee /etc/apt/preferences.d/trixie-low >/dev/null
     $SUDO apt-get update -qq
   fi

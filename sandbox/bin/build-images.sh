@@ -49,7 +49,8 @@ for n in "${WANT[@]}"; do
   case "$n" in
     fake-telegram) build fake-telegram latest latest ;;
     postgres) build postgres 15 15 ;;
-    todo|sprint) for v in v1 v2 broken; do build "$n" "$v" "$v"; done ;;
+    todo) for v in v1 v2 broken; do build "$n" "$v" "$v"; done ;;
+    sprint) for v in v1 v2 broken badmigration; do build "$n" "$v" "$v"; done ;;
     *) echo "[build-images] unknown image: $n" >&2; exit 2 ;;
   esac
 done

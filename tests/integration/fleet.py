@@ -70,6 +70,8 @@ class Sshd:
     def host_vars(self) -> dict:
         return {
             "ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": self.port, "ansible_user": "root",
+            # The test fleet's sshd gets a new host key every run: checking is off here only (ansible.cfg keeps it on).
+            "ansible_host_key_checking": False,
             "ansible_ssh_private_key_file": str(self.key),
             "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto"
                                        " -o ControlPersist=60s",

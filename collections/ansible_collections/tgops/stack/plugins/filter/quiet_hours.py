@@ -33,7 +33,7 @@ _value:
   type: dict
 """
 
-from ansible_collections.tgops.stack.plugins.module_utils.runbook import quiet_hours_status
+from ansible_collections.tgops.stack.plugins.module_utils.quiet_hours import quiet_hours_status
 
 
 def quiet_hours(spec, tz='UTC'):

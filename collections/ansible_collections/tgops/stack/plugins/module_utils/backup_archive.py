@@ -8,11 +8,20 @@ Layout of an archive: the members in the order given, then ``env.redacted``
 sizes and sha256 of all members are known when it is written and no second
 pass over the data is needed. ``<archive>.sha256`` (``sha256sum`` format)
 sits beside the archive.
+
+"Verified" means verified: the archive is written to a per-run temp file
+(``.<archive>.<random>.partial``, held under an exclusive ``flock`` while it is
+written), read back and checked against its manifest, and only then renamed to
+its name; the ``.sha256`` sidecar is written last. A sidecar therefore marks an
+archive that passed verification (retention counts only those). A run killed
+with SIGKILL leaves its temp file unlocked; the next run removes every such
+file (``clean_stale_partials``) while a live writer's file stays locked.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import gzip
 import hashlib
 import io
@@ -40,6 +49,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     os_error_message,
     parse_manifest,
     parse_sha256_line,
+    partial_path,
     remove_quietly,
     safe_member_name,
     sha256_file,
@@ -212,9 +222,11 @@ class _Compressor:
         self.cmd = None
         self.stderr = None
         if tool == 'zstd-cli':
-            self.cmd = [zstd_cli, '-q', '-T0', '-3', '-f', '-o', path]
+            # zstd writes to stdout, i.e. into the temp file we hold locked (-o would unlink and recreate it).
+            self.cmd = [zstd_cli, '-q', '-T0', '-3', '-c']
             self.stderr = tempfile.TemporaryFile()
-            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.stderr)
+            self.raw = open(path, 'wb')
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.raw, stderr=self.stderr)
             self.stream = self.proc.stdin
         else:
             self.raw = opener(path)
@@ -236,6 +248,8 @@ class _Compressor:
             rc = self.proc.wait()
             if rc != 0:
                 raise _cli_error(self.cmd, rc, self.stderr_text())
+            os.fsync(self.raw.fileno())
+            self.raw.close()
         else:
             self.raw.flush()
             os.fsync(self.raw.fileno())
@@ -264,12 +278,84 @@ def _cli_error(cmd, rc, stderr):
                        cmd=cmd, rc=rc, stdout='', stderr=stderr, os_error=exc)
 
 
+def is_partial_name(filename):
+    """A temp file of an archive or sidecar being written: ``.<name>.tar.(zst|gz)[.sha256].<random>.partial`` (or an old fixed
+    ``<name>.tar.(zst|gz)[.sha256].partial``)."""
+    if not filename.endswith('.partial'):
+        return False
+    return any(ext in filename for ext in EXTENSIONS.values())
+
+
+def locked_partial(dest):
+    """(path, fd) of a new per-run temp file beside ``dest``, held under an exclusive flock until ``fd`` is closed.
+
+    The lock dies with the process (SIGKILL included), which is how ``clean_stale_partials`` tells a dead run's temp
+    file from a live one. A cleaner that removed the file between its creation and the lock is detected and retried.
+    """
+    for _attempt in range(5):
+        tmp = partial_path(dest)
+        fd = os.open(tmp, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(fd).st_ino == os.stat(tmp).st_ino:
+                return tmp, fd
+        except OSError:
+            pass
+        os.close(fd)
+    raise BackupError('could not create a temp file beside %s that stays ours; another process removes files there' % dest)
+
+
+def clean_stale_partials(dest_dir):
+    """Remove the archive temp files in ``dest_dir`` that no live process holds (a run killed mid-archive); return their paths."""
+    removed = []
+    try:
+        names = os.listdir(dest_dir)
+    except OSError:
+        return removed
+    for filename in sorted(names):
+        path = os.path.join(dest_dir, filename)
+        if not is_partial_name(filename) or not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live run is writing it
+            try:
+                os.unlink(path)
+                removed.append(path)
+            except OSError:
+                pass
+        finally:
+            os.close(fd)
+    if removed:
+        fsync_dir(dest_dir)
+    return removed
+
+
+def verify_written(path, manifest, zstd_cli=None, has_zstandard=None):
+    """Problems found reading back the archive just written at ``path`` against the manifest it was written with."""
+    read_manifest, seen, problems, _compression = read_archive(path, None, zstd_cli, has_zstandard)
+    if read_manifest is None:
+        return problems or ['no manifest.json could be read back']
+    if read_manifest != manifest:
+        problems.append('the manifest read back differs from the one written')
+    problems.extend(compare_members(manifest['members'], seen))
+    return problems
+
+
 def create_archive(dest_dir, name, members, env_file=None, metadata=None, compression='auto', mode=DATA_MODE,
-                   zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False):
+                   zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False, verify=True):
     """Write ``<dest_dir>/<name>.tar.(zst|gz)`` and its ``.sha256``; return the result dict.
 
     ``opener(path)`` returns the binary file object the python compressors write to (tests inject failures
-    such as ENOSPC through it). On any failure both ``.partial`` files are removed and BackupError is raised.
+    such as ENOSPC through it). With ``verify`` the written temp file is read back and checked against its manifest before
+    it is renamed; the ``.sha256`` sidecar is written after that. On any failure the temp files are removed and BackupError
+    is raised. Temp files of earlier runs that were killed are removed first (``stale_removed``).
     """
     started = time.time()
     if has_zstandard is None:
@@ -307,13 +393,12 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
                       + ([{'name': ENV_MEMBER, 'size': len(env_data)}] if env_data is not None else []))
         return result
 
-    tmp = archive + '.partial'
-    sha_tmp = sha_path + '.partial'
+    stale_removed = clean_stale_partials(dest_dir)
+    tmp, lock_fd = locked_partial(archive)
+    sha_tmp = None
+    committed = False
     comp = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, DATA_MODE)
-        os.close(fd)
-        os.chmod(tmp, DATA_MODE)
         comp = _Compressor(tool, tmp, zstd_cli, opener)
         entries = []
         with tarfile.open(fileobj=comp.stream, mode='w|', format=tarfile.PAX_FORMAT, bufsize=STREAM_BUFSIZE) as tar:
@@ -333,10 +418,21 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             tar.addfile(_tarinfo(MANIFEST_NAME, len(data), stamp), io.BytesIO(data))
         comp.finish()
         digest, size = sha256_file(tmp)
+        if verify:
+            problems = verify_written(tmp, manifest, zstd_cli, has_zstandard)
+            if problems:
+                raise BackupError('the archive written to %s failed its verification (%s); it was removed, nothing was kept and no '
+                                  '.sha256 was written' % (tmp, '; '.join(problems[:3])), problems=problems)
+        commit_partial(tmp, archive, mode)
+        tmp = None
+        committed = True
+        # The sidecar marks a verified archive: written only now, after the read-back check passed.
+        sha_tmp = partial_path(sha_path)
         with open(sha_tmp, 'w', encoding='utf-8') as handle:
             handle.write(format_sha256_line(digest, os.path.basename(archive)))
-        commit_partial(tmp, archive, mode)
         commit_partial(sha_tmp, sha_path, mode)
+        sha_tmp = None
+        committed = False
     except BaseException as exc:
         cli_error = None
         if comp is not None:
@@ -346,6 +442,8 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             else:
                 comp.abort()
         remove_quietly(tmp, sha_tmp)
+        if committed:
+            remove_quietly(archive)  # renamed but its sidecar could not be written: not verified, not kept
         if cli_error is not None:
             exc = cli_error
         if isinstance(exc, BackupError):
@@ -363,7 +461,9 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
     finally:
         if comp is not None:
             comp.close_stderr()
-    result.update(size_bytes=size, sha256=digest, manifest=manifest, duration_s=round(time.time() - started, 3))
+        os.close(lock_fd)
+    result.update(size_bytes=size, sha256=digest, manifest=manifest, verified=bool(verify), stale_removed=stale_removed,
+                  duration_s=round(time.time() - started, 3))
     return result
 
 

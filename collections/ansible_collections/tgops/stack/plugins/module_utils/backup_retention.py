@@ -60,10 +60,12 @@ def select_prunable(archives, keep_last=1, keep_daily=0, keep_weekly=0, now=None
     """Split ``archives`` ([{name, created?, verified?}]) into keep and prune lists.
 
     ``created`` defaults to the stamp in the name (``<stack>-YYYYMMDDTHHMMSSZ``). Rules, in the spirit of
-    restic/borg: the ``keep_last`` newest; the newest of each of the ``keep_daily`` most recent days that have an
-    archive; the same for ``keep_weekly`` ISO weeks. Always kept: the newest verified archive (``verified`` missing
-    counts as verified), the names in ``protect``, archives whose date is unknown or later than ``now``, and at least
-    one archive.
+    restic/borg, counted over VERIFIED archives only (``verified`` missing counts as verified; locally an archive is
+    verified when its ``.sha256`` sidecar exists, which is written only after the read-back check passed): the
+    ``keep_last`` newest; the newest of each of the ``keep_daily`` most recent days that have one; the same for
+    ``keep_weekly`` ISO weeks. An unverified archive never takes the place of a verified one and is pruned unless
+    protected. Always kept: the names in ``protect``, archives whose date is unknown or later than ``now``, and at
+    least one archive (the newest) when none is verified.
     Returns {keep, prune, reasons}; keep and prune hold names, newest first.
     """
     if min(keep_last, keep_daily, keep_weekly) < 0:
@@ -90,13 +92,13 @@ def select_prunable(archives, keep_last=1, keep_daily=0, keep_weekly=0, now=None
             continue
         dated.append({'name': name, '_created': created, 'verified': entry.get('verified', True)})
     dated.sort(key=lambda i: (i['_created'], i['name']), reverse=True)
-    for item in dated[:keep_last]:
+    verified = [i for i in dated if i['verified']]
+    for item in verified[:keep_last]:
         reasons[item['name']].append('last %d' % keep_last)
     if keep_daily:
-        _periods(dated, lambda c: c.date(), keep_daily, reasons, 'daily')
+        _periods(verified, lambda c: c.date(), keep_daily, reasons, 'daily')
     if keep_weekly:
-        _periods(dated, lambda c: tuple(c.isocalendar()[:2]), keep_weekly, reasons, 'weekly')
-    verified = [i for i in dated if i['verified']]
+        _periods(verified, lambda c: tuple(c.isocalendar()[:2]), keep_weekly, reasons, 'weekly')
     if verified:
         reasons[verified[0]['name']].append('newest verified')
     if dated and not any(reasons[name] for name in reasons):

@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values, redact, secret_values
+
 
 class StackError(Exception):
     """A failure to report with ``fail_json``; ``details`` holds extra result keys (cmd, rc, stdout, stderr)."""
@@ -74,9 +76,11 @@ def parse_config_output(stdout):
     try:
         config = json.loads(stdout)
     except ValueError as exc:
-        raise StackError('docker compose config did not print valid JSON (%s); is the Compose plugin v2.x?' % exc, stdout=stdout) from exc
+        # Never the output itself: it holds every env value, interpolated.
+        raise StackError('docker compose config did not print valid JSON (%s at char %s of %d); is the Compose plugin v2.x?'
+                         % (exc.__class__.__name__, getattr(exc, 'pos', '?'), len(stdout or ''))) from None
     if not isinstance(config, dict) or 'name' not in config:
-        raise StackError('docker compose config printed JSON without a project name; is the Compose plugin v2.x?', stdout=stdout)
+        raise StackError('docker compose config printed JSON without a project name; is the Compose plugin v2.x?')
     config.setdefault('services', {})
     config.setdefault('volumes', {})
     return config
@@ -128,15 +132,32 @@ def run_captured(cmd, environ_update=None):
     return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
 
 
-def run_compose_config(run_command, base_args, environ=None, files=None):
-    """Run ``docker compose ... config --format json`` with ``run_command`` (AnsibleModule.run_command) and parse it."""
+def run_compose_config(run_command, base_args, environ=None, files=None, env_files=None):
+    """Run ``docker compose ... config --format json`` with ``run_command`` (AnsibleModule.run_command) and parse it.
+
+    The output holds every env value of the project, interpolated: it is parsed and dropped, never returned or put
+    in an error. On failure only stderr is reported, with the values of ``env_files`` redacted (Compose quotes the
+    offending text, e.g. an invalid ``${...}`` template inside a value).
+    """
     cmd = list(base_args) + ['config', '--format', 'json']
     rc, stdout, stderr = run_command(cmd, environ_update=environ or {})
     if rc != 0:
-        raise StackError(
-            config_failure_message(rc, (stderr or stdout or '').strip(), files),
-            cmd=cmd, rc=rc, stdout=stdout, stderr=stderr)
+        secrets = env_file_secrets(env_files)
+        stderr = redact(stderr or '', secrets)
+        raise StackError(config_failure_message(rc, stderr.strip() or ('no error output (stdout of %d characters not shown)' % len(stdout or '')), files),
+                         cmd=cmd, rc=rc, stderr=stderr)
     return parse_config_output(stdout), cmd
+
+
+def env_file_secrets(env_files):
+    """Every value of the env files (as Compose reads them and as written), longest first; unreadable files skipped."""
+    values = []
+    for path in env_files or []:
+        try:
+            values.extend(read_env_values(path))
+        except OSError:
+            continue
+    return secret_values(values)
 
 
 def config_sha256(config):

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.tgops.stack.plugins.module_utils import docker_api, journal
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, resolve_paths
-from ansible_collections.tgops.stack.plugins.module_utils.db_probe import db_location
+from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location
 from ansible_collections.tgops.stack.plugins.module_utils.logs import DEFAULT_ERROR_PATTERNS, compile_patterns, scan_service, secrets_from_env_files
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject
 from ansible_collections.tgops.stack.plugins.module_utils.stack import build_stack

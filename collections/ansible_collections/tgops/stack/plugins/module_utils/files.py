@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 
 def fsync_dir(directory):
@@ -19,3 +20,25 @@ def fsync_dir(directory):
         pass
     finally:
         os.close(fd)
+
+
+def atomic_write(path, data, mode=0o600):
+    """Write ``data`` (bytes) to ``path`` in one step: a private temp file in the same directory (created with
+    ``mode``, so a secret is never readable by others, not even briefly), fsync, rename, fsync of the directory."""
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(directory)

@@ -19,12 +19,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import datetime
 import errno
+import fcntl
 import json
 import os
 import re
 import tempfile
+import time
 
 from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 
@@ -550,3 +553,115 @@ def append_line(path, line, default_mode=DEFAULT_NEW_MODE):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------
+# one writer at a time: read-modify-write under a lock
+# ---------------------------------------------------------------------------
+
+LOCK_TIMEOUT = 60.0
+
+
+def lock_path(path):
+    """The lock file of a journal: a hidden sibling that is never renamed (the journal itself is replaced on write,
+    so a lock on its inode would not serialise writers)."""
+    directory, name = os.path.split(os.path.abspath(path))
+    return os.path.join(directory, '.%s.lock' % name)
+
+
+@contextlib.contextmanager
+def locked(path, timeout=LOCK_TIMEOUT, create_dirs=False):
+    """Hold an exclusive flock on the journal's lock file; JournalError after ``timeout`` seconds.
+
+    The kernel releases an flock when its holder dies, so a killed run never leaves the journal locked.
+    """
+    lock = lock_path(path)
+    ensure_dir(os.path.dirname(lock), create_dirs)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except (IOError, OSError) as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise JournalError('another run has held the journal lock %s for %d s; wait for it to finish '
+                                       '(a crashed holder releases it when its process ends)' % (lock, timeout)) from None
+                time.sleep(0.05)
+        yield lock
+    finally:
+        os.close(fd)
+
+
+def entry_action(before, entry_id, section, state, changed):
+    """added / updated / moved / unchanged / removed / not_present for one upsert or removal."""
+    entries = {}
+    if before:
+        entries = dict((entry['id'], entry['section']) for entry in parse_journal(before)['entries'])
+    if state == 'absent':
+        return 'removed' if entry_id in entries else 'not_present'
+    if entry_id not in entries:
+        return 'added'
+    if not changed:
+        return 'unchanged'
+    return 'updated' if entries[entry_id] == section else 'moved'
+
+
+def update_journal(path, entry_id, section, state='present', content=None, title=DEFAULT_TITLE, intro=None, kind=None,
+                   jsonl_path=None, record=None, record_always=False, timestamp=None, create_dirs=False, check_mode=False,
+                   want_diff=False, lock_timeout=LOCK_TIMEOUT):
+    """Upsert (or remove) one managed entry and append its JSON-lines record; what journal_entry returns.
+
+    The read, the rewrite and the append happen under the journal's lock, so concurrent runs never lose each
+    other's entries. Check mode reads only and takes no lock. Raises JournalError / OSError.
+    """
+    jsonl_path = jsonl_path or default_jsonl_path(path)
+    result = dict(changed=False, path=path, entry_id=entry_id, section=section, jsonl_path=jsonl_path,
+                  journal_changed=False, file_created=False, record_appended=False)
+    validate_entry_id(entry_id)
+    if os.path.isdir(path):
+        raise JournalError('path %s is a directory; give the path of the journal file' % path)
+    guard = contextlib.nullcontext() if check_mode else locked(path, lock_timeout, create_dirs)
+    with guard:
+        before = read_text(path)
+        if state == 'present':
+            after = upsert_entry(before, entry_id, section, content, title=title, intro=intro)
+        else:
+            after = remove_entry(before, entry_id)
+        md_changed = after != before and not (before is None and after is None)
+        append = record is not None and (md_changed or record_always)
+        result.update(journal_changed=md_changed, file_created=before is None and after is not None,
+                      action=entry_action(before, entry_id, section, state, md_changed), record_appended=append,
+                      changed=md_changed or append)
+        if want_diff:
+            result['diff'] = dict(before=before or '', after=after or '', before_header=path, after_header=path)
+        if not check_mode:
+            if md_changed:
+                ensure_dir(os.path.dirname(os.path.abspath(path)), create_dirs)
+                write_atomic(path, after)
+            if append:
+                ensure_dir(os.path.dirname(os.path.abspath(jsonl_path)), create_dirs)
+                append_line(jsonl_path, build_record(kind or section, entry_id, section, md_changed, record, timestamp))
+    return result
+
+
+_COMPACT_STAMP = re.compile(r'^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$')
+_ISO_STAMP = re.compile(r'^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|\+00:00)?(?: UTC)?$')
+
+
+def human_time(value):
+    """A timestamp as a person reads it in a heading: ``2026-11-30 13:04`` (UTC implied by the caller).
+
+    Accepts the compact stamps of archive names (``20261130T130445Z``), ISO-8601 (``2026-11-30T13:04:45Z``) and the
+    human form itself; anything else is returned as it is.
+    """
+    text = str(value or '').strip()
+    for pattern in (_COMPACT_STAMP, _ISO_STAMP):
+        match = pattern.match(text)
+        if match:
+            year, month, day, hour, minute = match.groups()[:5]
+            return '%s-%s-%s %s:%s' % (year, month, day, hour, minute)
+    return text

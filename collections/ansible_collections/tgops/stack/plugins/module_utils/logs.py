@@ -11,13 +11,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.tgops.stack.plugins.module_utils.docker_api import PROJECT_LABEL, SERVICE_LABEL
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values, redact, secret_values
 
 DEFAULT_ERROR_PATTERNS = [r'Traceback \(most recent call last\)', r'\bERROR\b', r'\bCRITICAL\b', r'no such table']
-REDACTED = '***'
-# Values shorter than this are not redacted: they would blank ordinary words
-# ("1", "prod") and carry no secret.
-MIN_SECRET_LEN = 6
 
 
 def compile_patterns(patterns, option):
@@ -29,20 +25,6 @@ def compile_patterns(patterns, option):
         except re.error as exc:
             raise ValueError('%s: %r is not a valid regular expression (%s); fix or escape it' % (option, pattern, exc)) from exc
     return compiled
-
-
-def redact(line, secrets):
-    """Replace every known secret value in a line by ***."""
-    for value in secrets:
-        if value and value in line:
-            line = line.replace(value, REDACTED)
-    return line
-
-
-def secret_values(env_values):
-    """The values worth redacting, longest first so overlaps redact fully."""
-    values = {v for v in env_values if v and len(v) >= MIN_SECRET_LEN}
-    return sorted(values, key=len, reverse=True)
 
 
 TRACEBACK = 'Traceback (most recent call last)'

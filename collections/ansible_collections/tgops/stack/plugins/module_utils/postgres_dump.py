@@ -37,6 +37,80 @@ def pg_restore_list_cmd(docker_cli, container):
     return [docker_cli, 'exec', '-i', container, 'pg_restore', '--list']
 
 
+def pg_restore_data_cmd(docker_cli, container):
+    """pg_restore --data-only writing the COPY blocks of the dump (fed on stdin) as text to stdout: one line per row."""
+    return [docker_cli, 'exec', '-i', container, 'pg_restore', '--data-only', '-f', '-']
+
+
+COPY_RE = re.compile(r'^COPY (?P<table>.+?) (?:\(.*\) )?FROM stdin;$')
+IDENT_RE = re.compile(r'"((?:[^"]|"")*)"|([^".]+)')
+
+
+def split_qualified(name):
+    """['schema', 'table'] of a (possibly quoted) ``schema.table`` as pg_restore prints it."""
+    parts = []
+    pos = 0
+    while pos < len(name):
+        match = IDENT_RE.match(name, pos)
+        if not match:
+            break
+        parts.append(match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2))
+        pos = match.end()
+        if pos < len(name) and name[pos] == '.':
+            pos += 1
+    return parts
+
+
+def table_label(schema, name):
+    """``name`` in public, ``schema.name`` elsewhere (the form the manifest and the TOC use)."""
+    return name if schema in ('public', None) else '%s.%s' % (schema, name)
+
+
+class RowCounter:
+    """Count the rows of each table in ``pg_restore --data-only`` text output, line by line.
+
+    COPY text format escapes newlines inside values, so each data line between ``COPY ... FROM stdin;`` and ``\\.`` is one row.
+    """
+
+    def __init__(self):
+        self.counts = {}
+        self.current = None
+
+    def feed(self, line):
+        line = line.rstrip('\n')
+        if self.current is not None:
+            if line == '\\.':
+                self.current = None
+            else:
+                self.counts[self.current] += 1
+            return
+        match = COPY_RE.match(line)
+        if match:
+            parts = split_qualified(match.group('table'))
+            label = table_label(parts[0], parts[1]) if len(parts) == 2 else '.'.join(parts)
+            self.counts.setdefault(label, 0)
+            self.current = label
+
+
+def count_rows(lines):
+    counter = RowCounter()
+    for line in lines:
+        counter.feed(line)
+    return counter.counts
+
+
+def run_row_counts(cmd, dump_path, env):
+    """pg_restore --data-only fed from ``dump_path``; return (rc, {table: rows}, stderr)."""
+    with open(dump_path, 'rb') as stdin, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=err, env=env)
+        counter = RowCounter()
+        for raw in proc.stdout:
+            counter.feed(raw.decode('utf-8', 'replace'))
+        proc.stdout.close()
+        rc = proc.wait()
+        return rc, counter.counts, _stderr_text(err)
+
+
 def psql_cmd(docker_cli, container, user, database, sql):
     return [docker_cli, 'exec', container, 'psql', '-X', '--no-password', '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-tAc', sql]
 
@@ -103,7 +177,8 @@ def dump_postgres(docker_cli, container, user, database, dest, environ=None, run
     env.update(environ or {})
     cmd = pg_dump_cmd(docker_cli, container, user, database, compress)
     result = {'dest': dest, 'container': container, 'db_user': user, 'db_name': database, 'cmd': cmd, 'changed': True,
-              'size_bytes': None, 'sha256': None, 'toc_entries': None, 'tables': None, 'alembic_revision': None}
+              'size_bytes': None, 'sha256': None, 'toc_entries': None, 'tables': None, 'row_counts': None,
+              'alembic_revision': None}
     if check_mode:
         result['duration_s'] = round(time.time() - started, 3)
         return result
@@ -127,6 +202,13 @@ def dump_postgres(docker_cli, container, user, database, dest, environ=None, run
                               % (database, rc, stderr or 'no output'), cmd=list_cmd, rc=rc, stdout='', stderr=stderr)
         result['toc_entries'] = state['toc_entries']
         result['tables'] = state['tables']
+        # Row counts of the dump itself (its own snapshot), for the manifest and the restore verification.
+        data_cmd = pg_restore_data_cmd(docker_cli, container)
+        rc, counts, stderr = run_row_counts(data_cmd, tmp, env)
+        if rc != 0:
+            raise BackupError('pg_restore --data-only could not read the data of the dump of %s (rc=%s): %s; the dump is not usable, '
+                              'nothing was kept' % (database, rc, stderr or 'no output'), cmd=data_cmd, rc=rc, stdout='', stderr=stderr)
+        result['row_counts'] = dict((table, counts.get(table, 0)) for table in state['tables'])
         if 'alembic_version' in state['tables'] and run_command is not None:
             q_cmd = psql_cmd(docker_cli, container, user, database, ALEMBIC_SQL)
             rc, stdout, stderr = run_command(q_cmd, environ_update=environ or {})

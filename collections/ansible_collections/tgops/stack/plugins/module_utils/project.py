@@ -50,7 +50,7 @@ class ComposeProject:
         self.docker_cli = docker_cli
         self.environ = docker_environ(params['docker_host'])
         self.base_args = compose_base_args(docker_cli, self.project_src, params['project_name'], self.files, self.env_files, params['profiles'])
-        self.config, self.config_cmd = run_compose_config(run_captured, self.base_args, self.environ, self.files)
+        self.config, self.config_cmd = run_compose_config(run_captured, self.base_args, self.environ, self.files, self.env_files)
         self.name = self.config['name']
         if docker_api.docker is None:
             module.fail_json(msg=missing_required_lib('docker (Docker SDK for Python)'), exception=docker_api.DOCKER_IMPORT_ERROR)

@@ -13,7 +13,7 @@ import os
 import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, unquote, urlsplit, urlunsplit
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import KEY_RE, dotenv_pairs
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, tokenize
 
 SAFE_UNQUOTED = re.compile(r'^[A-Za-z0-9_./:@%+,=-]*$')
 BACKUP_RE = re.compile(r'^(?P<base>.+)\.(?P<stamp>\d{8}T\d{6}Z(?:-\d+)?)\.bak$')
@@ -25,53 +25,61 @@ class SecretError(Exception):
 
 
 def format_env_value(value):
-    """A dotenv value as written back: bare when safe, else double-quoted with escapes."""
+    """A value written so that Compose v2 reads back exactly ``value`` (see dotenv.tokenize).
+
+    Bare when it holds only safe characters; else single-quoted (literal in Compose: no escapes, no ``$``
+    interpolation) unless it holds a single quote or ends with a backslash; else double-quoted with ``\\``,
+    ``\"`` and ``$$``. Line breaks are refused.
+    """
     value = str(value)
     if '\n' in value or '\r' in value:
         raise SecretError('a value contains a line break; env files keep one value per line')
     if SAFE_UNQUOTED.match(value):
         return value
-    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"').replace('$', '\\$')
+    if "'" not in value and not value.endswith('\\'):
+        return "'%s'" % value
+    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"').replace('$', '$$')
 
 
-def _raw(formatted):
-    """What the dotenv parser reads back for a formatted value (the text between the quotes, escapes kept)."""
-    return formatted[1:-1] if formatted.startswith('"') else formatted
-
-
-def env_set(text, updates):
+def env_set(text, updates, environ=None):
     """Set keys in dotenv text. Returns (new_text, changed_keys).
 
-    The last assignment of a key is rewritten in place (keeping an ``export`` prefix); earlier duplicates stay as
-    they are, since Compose uses the last one. Missing keys are appended. Lines that span several lines (multi-line
-    quoted values) are refused for the keys being set.
+    Values are compared as Compose reads them (dotenv.tokenize), so a value already in place in any quoting is no
+    change. The last assignment of a key is rewritten in place (keeping an ``export`` prefix, replacing all the
+    lines of a multi-line value); earlier duplicates stay as they are, since Compose uses the last one. Missing
+    keys are appended. Every written value is read back with the same tokenizer and must equal the one given.
     """
-    current = dict(dotenv_pairs(text))
-    changed = sorted(key for key, value in updates.items() if current.get(key) != _raw(format_env_value(value)))
+    statements = tokenize(text, environ)
+    current = dict((stmt['key'], stmt['value']) for stmt in statements if stmt['valid'] and not stmt.get('inherited'))
+    changed = sorted(key for key, value in updates.items() if current.get(key) != str(value))
     if not changed:
         return text, []
     lines = text.splitlines(True)
     last = {}
-    for index, line in enumerate(lines):
-        match = KEY_RE.match(line.strip())
-        if match:
-            last[match.group(1)] = index
-    for key in changed:
+    for stmt in statements:
+        if stmt['key'] in updates and not stmt.get('inherited'):
+            last[stmt['key']] = stmt
+    appended = []
+    for key in sorted(changed, key=lambda k: -last[k]['line'] if k in last else 0):
         new = '%s=%s' % (key, format_env_value(updates[key]))
         if key in last:
-            index = last[key]
-            old = lines[index]
-            value_part = KEY_RE.match(old.strip()).group(2).strip()
-            if value_part[:1] in ('"', "'") and value_part.count(value_part[0]) < 2:
-                raise SecretError('%s spans several lines in the env file; put it on one line first' % key)
-            prefix = 'export ' if old.strip().startswith('export') and not old.strip().startswith(key) else ''
-            ending = '\n' if old.endswith('\n') else ''
-            lines[index] = prefix + new + ending
+            stmt = last[key]
+            first, final = stmt['line'] - 1, stmt['end_line'] - 1
+            ending = '\r\n' if lines[final].endswith('\r\n') else ('\n' if lines[final].endswith('\n') else '')
+            lines[first:final + 1] = [('export ' if stmt['export'] else '') + new + ending]
         else:
-            if lines and not lines[-1].endswith('\n'):
-                lines[-1] += '\n'
-            lines.append(new + '\n')
-    return ''.join(lines), changed
+            appended.append(new + '\n')
+    if appended:
+        if lines and not lines[-1].endswith('\n'):
+            lines[-1] += '\n'
+        lines.extend(sorted(appended))
+    new_text = ''.join(lines)
+    after = dict(dotenv_pairs(new_text, environ))
+    wrong = sorted(key for key in updates if after.get(key) != str(updates[key]))
+    if wrong:
+        raise SecretError('the env file would not give %s back as written (an earlier line breaks the parse?); '
+                          'fix the env file by hand' % ', '.join(wrong))
+    return new_text, changed
 
 
 def url_with_password(url, password):
@@ -133,14 +141,17 @@ def backup_path(path, stamp):
     return '%s.%s.bak' % (path, stamp)
 
 
-def backups_to_prune(path, names, keep):
-    """Names (in the file's directory) of dated backups of path beyond the newest ``keep``."""
+def backups_to_prune(path, names, keep, protect=()):
+    """Names (in the file's directory) of dated backups of path beyond the newest ``keep``.
+
+    Names in ``protect`` (the backup this run just wrote: the rollback copy) are never returned, whatever ``keep``.
+    """
     base = os.path.basename(path)
+    protected = set(os.path.basename(n) for n in protect or () if n)
     ours = sorted((m.group('stamp'), name) for name in names
                   for m in [BACKUP_RE.match(name)] if m and m.group('base') == base)
-    if keep <= 0:
-        return [name for _stamp, name in ours]
-    return [name for _stamp, name in ours[:-keep]]
+    beyond = ours if keep <= 0 else ours[:-keep]
+    return [name for _stamp, name in beyond if name not in protected]
 
 
 def sql_literal(value):
@@ -152,29 +163,6 @@ def sql_literal(value):
 
 def sql_identifier(name):
     return '"%s"' % name.replace('"', '""')
-
-
-def alter_password_sql(user, password):
-    """The statement fed to psql on stdin (never on a command line, where ps and docker inspect would show it)."""
-    return 'ALTER ROLE %s WITH PASSWORD %s;\n' % (sql_identifier(user), sql_literal(password))
-
-
-def login_probe_cmd(docker_cli, container, user, database):
-    """``docker exec -i`` running psql over TCP inside the container with the password read from stdin.
-
-    The password goes through stdin into PGPASSWORD inside the container; it never appears in an argument list.
-    """
-    script = 'IFS= read -r PGPASSWORD; export PGPASSWORD; exec psql -X -w -h 127.0.0.1 -U "$1" -d "$2" -tAc "select 1"'
-    return [docker_cli, 'exec', '-i', container, 'sh', '-c', script, 'sh', user, database]
-
-
-def alter_cmd(docker_cli, container, user, database):
-    """psql over the container's local socket (trusted, as in the official image), the statement on stdin."""
-    return [docker_cli, 'exec', '-i', container, 'psql', '-X', '-w', '-q', '-v', 'ON_ERROR_STOP=1', '-U', user, '-d', database]
-
-
-def login_failed_because_of_password(stderr):
-    return 'password authentication failed' in (stderr or '') or 'no password supplied' in (stderr or '')
 
 
 def strong_password(length=32, rng=None):

@@ -19,6 +19,8 @@ import time
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import (
     BackupError,
     commit_partial,
+    fsync_dir,
+    fsync_path,
     partial_path,
     remove_quietly,
     sha256_file,
@@ -102,7 +104,63 @@ def _make_copy(source, tmp, method, busy_timeout_ms):
         src_conn.close()
 
 
-def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_timeout_ms=5000, check_mode=False):
+def is_refusal(exc):
+    """A BackupError that refuses the DB itself (corrupt, not a DB any more, lacking required tables), not the copy."""
+    return exc.msg.startswith('refused:')
+
+
+def raw_copy(src, dest):
+    """Byte copy of ``src`` and its -wal/-journal (writers stopped) to ``dest``[-wal|-journal], each atomically; return the paths."""
+    written = []
+    for suffix in ('',) + SIDE_SUFFIXES:
+        if suffix == '-shm' or not os.path.isfile(src + suffix):
+            continue
+        tmp = partial_path(dest + suffix)
+        try:
+            shutil.copyfile(src + suffix, tmp)
+            commit_partial(tmp, dest + suffix)
+            tmp = None
+        finally:
+            if tmp is not None:
+                remove_quietly(tmp)
+        written.append(dest + suffix)
+    return written
+
+
+def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_timeout_ms=5000, check_mode=False,
+                  raw_copy_fallback=False):
+    """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise BackupError.
+
+    With ``raw_copy_fallback`` a DB that is refused (integrity_check fails, it is no longer a database, required tables
+    are missing) is copied byte for byte instead (with its -wal/-journal), and the result says ``verified: false`` and
+    ``problem``: the safety copy before a production restore must not block the restore of a broken DB. Errors of the
+    copy itself (no space, permissions) still fail.
+    """
+    try:
+        result = _backup_sqlite(src, dest, method, required_tables, busy_timeout_ms, check_mode)
+    except BackupError as exc:
+        if not raw_copy_fallback or not is_refusal(exc):
+            raise
+        started = time.time()
+        src = os.path.abspath(os.path.expanduser(src))
+        dest = os.path.abspath(os.path.expanduser(dest))
+        try:
+            files = raw_copy(src, dest)
+        except OSError as err:
+            raise BackupError('%s; the raw copy that replaces it failed too: [Errno %s] %s' % (exc.msg, err.errno, err.strerror or err),
+                              errno=err.errno) from err
+        result = {'src': src, 'dest': dest, 'method': 'raw_copy', 'changed': True, 'verified': False, 'problem': exc.msg,
+                  'files': files, 'integrity_check': exc.details.get('integrity_check'), 'tables': exc.details.get('tables'),
+                  'schema_version': None, 'revision': None, 'source_size_bytes': os.path.getsize(src), 'wal_mode': None}
+        result['sha256'], result['size_bytes'] = sha256_file(dest)
+        result['duration_s'] = round(time.time() - started, 3)
+        return result
+    result.setdefault('verified', not check_mode)
+    result.setdefault('problem', None)
+    return result
+
+
+def _backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_timeout_ms=5000, check_mode=False):
     """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise BackupError."""
     started = time.time()
     src = os.path.abspath(os.path.expanduser(src))
@@ -113,7 +171,7 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
         raise BackupError('src=%s does not exist; pass the host path of the live DB (db_location_info\'s db.host_path)' % src)
     header = read_header(src)
     if not header.startswith(SQLITE_MAGIC):
-        raise BackupError('src=%s is not a SQLite database (bad header); check src' % src)
+        raise BackupError('refused: src=%s is not a SQLite database (bad header); check src' % src)
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
         raise BackupError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
@@ -176,6 +234,83 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
         result['side_files_chowned'] = restore_side_file_owner(src, before)
+    result['sha256'], result['size_bytes'] = sha256_file(dest)
+    result['duration_s'] = round(time.time() - started, 3)
+    return result
+
+
+def install_sqlite(src, dest, stamp=None, check_mode=False):
+    """Put the DB file ``src`` (a verified copy from an archive) in place of the live DB ``dest``, all or nothing.
+
+    The writers must be stopped. Steps: copy ``src`` to a temp file beside ``dest`` (same filesystem, owner and mode of
+    ``dest``) and check it with integrity_check; move the live DB's -wal/-shm/-journal aside (renames); rename the temp
+    over ``dest``; remove the set-aside files. Any failure before the final rename puts the side files back and removes
+    the temp file, so the live DB is either fully replaced or untouched. Returns the result dict or raises BackupError.
+    """
+    started = time.time()
+    src = os.path.abspath(os.path.expanduser(src))
+    dest = os.path.abspath(os.path.expanduser(dest))
+    directory = os.path.dirname(dest)
+    if not os.path.isfile(src):
+        raise BackupError('src=%s does not exist; pass the DB file extracted from the verified archive' % src)
+    if not os.path.isdir(directory):
+        raise BackupError('dest=%s: directory %s does not exist; is the runtime volume there (db_location_info)?' % (dest, directory))
+    result = {'src': src, 'dest': dest, 'changed': True, 'sha256': None, 'size_bytes': None, 'side_files_removed': [],
+              'integrity_check': None}
+    if os.path.isfile(dest) and sha256_file(src)[0] == sha256_file(dest)[0] and not any(side_files(dest).values()):
+        result['changed'] = False
+    if check_mode or not result['changed']:
+        result['sha256'], result['size_bytes'] = sha256_file(dest) if os.path.isfile(dest) else (None, None)
+        result['duration_s'] = round(time.time() - started, 3)
+        return result
+    stamp = stamp or time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    tmp = None
+    aside = []
+    try:
+        tmp = partial_path(dest)
+        shutil.copyfile(src, tmp)
+        try:
+            # immutable: no -wal/-shm beside the temp file (the archived copy is a single self-contained file)
+            conn = sqlite3.connect('file:%s?mode=ro&immutable=1' % tmp, uri=True)
+            try:
+                check = '; '.join(row[0] for row in conn.execute('PRAGMA integrity_check').fetchall())
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            check = str(exc)
+        result['integrity_check'] = check
+        if check != 'ok':
+            raise BackupError('refused: integrity_check of the DB to restore (%s) returned %s; the live DB %s was not touched'
+                              % (src, check[:300], dest))
+        if os.path.isfile(dest):
+            stat = os.stat(dest)
+            os.chown(tmp, stat.st_uid, stat.st_gid)
+            os.chmod(tmp, stat.st_mode & 0o7777)
+        fsync_path(tmp)
+        for suffix in SIDE_SUFFIXES:
+            if os.path.lexists(dest + suffix):
+                target = '%s.replaced-%s' % (os.path.join(directory, '.' + os.path.basename(dest) + suffix), stamp)
+                os.rename(dest + suffix, target)
+                aside.append((dest + suffix, target))
+        os.replace(tmp, dest)
+        tmp = None
+        fsync_dir(directory)
+    except BaseException as exc:
+        for original, target in reversed(aside):
+            try:
+                os.rename(target, original)
+            except OSError:
+                pass
+        if tmp is not None:
+            remove_quietly(tmp, *(tmp + s for s in SIDE_SUFFIXES))
+        if isinstance(exc, OSError):
+            raise BackupError('restoring %s over the live DB %s failed: [Errno %s] %s (%s); the live DB was not touched'
+                              % (src, dest, exc.errno, exc.strerror or exc, getattr(exc, 'filename', None) or directory),
+                              errno=exc.errno) from exc
+        raise
+    for original, target in aside:
+        remove_quietly(target)
+        result['side_files_removed'].append(original)
     result['sha256'], result['size_bytes'] = sha256_file(dest)
     result['duration_s'] = round(time.time() - started, 3)
     return result

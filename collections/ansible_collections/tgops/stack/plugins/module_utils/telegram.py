@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
+from ansible.module_utils.six.moves.urllib.parse import urlencode
+from ansible.module_utils.urls import open_url
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
 
 # <bot id>:<35 characters of [A-Za-z0-9_-]>
@@ -91,3 +94,57 @@ def find_reply(messages, chat_id, after_message_id, expect):
         if expect in (msg.get('text') or ''):
             return {'message_id': msg.get('message_id'), 'text': msg.get('text'), 'date': msg.get('date')}
     return None
+
+
+def http_json(url, token, data=None, timeout=10, opener=open_url):
+    """(status, decoded JSON body, error) of one request; the token is scrubbed from any error. ``status`` is -1
+    when the API did not answer."""
+    try:
+        resp = opener(url, method='POST' if data is not None else 'GET', timeout=timeout,
+                      data=json.dumps(data) if data is not None else None, headers={'Content-Type': 'application/json'})
+        return resp.getcode(), json.loads(resp.read() or b'{}'), ''
+    except Exception as exc:  # pylint: disable=broad-except  # HTTP errors carry a body; others mean unreachable
+        body = {}
+        if hasattr(exc, 'read'):
+            try:
+                body = json.loads(exc.read() or b'{}')
+            except Exception:  # pylint: disable=broad-except
+                body = {}
+        return getattr(exc, 'code', -1), body if isinstance(body, dict) else {}, scrub(exc, token)
+
+
+def get_me(api_base, token, timeout=10, opener=open_url):
+    """getMe as the telegram_bot_info module returns it (ok, status, bot_id, username, description); no token in it."""
+    status, body, err = http_json(method_url(api_base, token, 'getMe'), token, timeout=timeout, opener=opener)
+    result = parse_get_me(status, json.dumps(body).encode())
+    if status == -1:
+        result['description'] = 'Bot API %s not reachable: %s' % (api_base, err)
+    return result
+
+
+def ping(api_base, token, text, expect, timeout, chat_id, opener=open_url, clock=time.time, sleep=time.sleep):
+    """Inject ``text`` as a message from ``chat_id`` through the fake Bot API's admin endpoint and wait up to
+    ``timeout`` seconds for the bot's reply containing ``expect``; what telegram_bot_ping returns."""
+    result = dict(ok=False, chat_id=chat_id, reply=None, seconds=0.0, description='')
+    started = clock()
+    status, body, err = http_json(admin_url(api_base, 'updates'), token, {'token': token, 'text': text, 'chat_id': chat_id}, opener=opener)
+    if status != 200:
+        result['description'] = (
+            'the Bot API at %s (api_base) did not take the probe: HTTP %s %s; it must offer /_admin/updates '
+            '(the sandbox fake does, api.telegram.org does not: turn the ping probe off there)'
+            % (api_base, status, err or body.get('description', '')))
+        return result
+    sent_id = ((body.get('result') or {}).get('message') or {}).get('message_id') or 0
+    query = admin_url(api_base, 'messages') + '?' + urlencode({'token': token})
+    while True:
+        status, body, err = http_json(query, token, opener=opener)
+        reply = find_reply(body.get('result') if status == 200 else [], chat_id, sent_id, expect)
+        result['seconds'] = round(clock() - started, 3)
+        if reply:
+            result.update(ok=True, reply=reply)
+            return result
+        if clock() - started >= timeout:
+            result['description'] = 'no reply containing %r to %r within %s s (timeout)%s' % (
+                expect, text, timeout, ('; last error: %s' % err) if err else '')
+            return result
+        sleep(0.25)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verdicts of the daily check, as pure functions over gathered evidence."""
+"""Verdicts of the daily check and of the deploy health gate, as pure functions over gathered evidence."""
 
 from __future__ import annotations
 
@@ -37,3 +37,91 @@ def ps_verdict(containers, expected_services):
                 notes.append('%s is %s' % (c.get('name', service), text))
         services[service] = '; '.join(parts)
     return {'ok': ok, 'services': services, 'notes': notes}
+
+
+# Container states after which waiting longer cannot turn the container healthy: Docker stopped it and its
+# restart policy will not bring it back (a policy that restarts shows `restarting`, never `exited`).
+STOPPED_STATES = ('exited', 'dead')
+# Restarts since the rollout after which a container is a crash loop even when caught between two restarts.
+CRASH_LOOP_RESTARTS = 2
+
+
+def _container_text(container):
+    state = container.get('state') or 'unknown'
+    text = container.get('status') or state
+    health = container.get('health') or ''
+    if health and health not in text:
+        text += ' (%s)' % health
+    return text
+
+
+def container_gate_verdict(container, restarts_before=0, crash_loop_restarts=CRASH_LOOP_RESTARTS):
+    """Judge one container for the deploy gate: ``('ok' | 'waiting' | 'failed', reason)``.
+
+    Terminal failures (``failed``), after which the gate stops waiting:
+
+    - state ``exited`` or ``dead``: the process ended and Docker will not restart it;
+    - state ``restarting`` with a restart count higher than before the rollout: the process crashed and Docker is
+      backing off before the next attempt (a crash loop);
+    - a restart count ``crash_loop_restarts`` or more above the one before the rollout, whatever the state: a
+      crash loop caught between two restarts;
+    - health ``unhealthy``: the image's own healthcheck failed its retries in a row.
+
+    Not terminal (``waiting``): ``created``, ``running`` with health ``starting`` (the healthcheck has not decided
+    yet, however many probes failed so far), ``restarting`` before the first restart was counted, ``paused``,
+    ``removing``. ``ok``: ``running`` and healthy, or running without a healthcheck.
+    """
+    state = container.get('state') or 'unknown'
+    health = container.get('health') or ''
+    grown = int(container.get('restart_count') or 0) - int(restarts_before or 0)
+    name = container.get('name') or container.get('service') or '?'
+    text = _container_text(container)
+    if state in STOPPED_STATES:
+        return 'failed', '%s is %s' % (name, text)
+    if state == 'restarting' and grown > 0:
+        return 'failed', '%s is in a crash loop: %s, %d restart(s) since the rollout' % (name, text, grown)
+    if grown >= crash_loop_restarts:
+        return 'failed', '%s is in a crash loop: %d restarts since the rollout (now %s)' % (name, grown, text)
+    if health == 'unhealthy':
+        return 'failed', '%s is %s: its healthcheck failed' % (name, text)
+    if state == 'running' and health in ('', 'healthy'):
+        return 'ok', '%s is %s' % (name, text)
+    return 'waiting', '%s is %s' % (name, text)
+
+
+def gate_verdict(containers, expected_services, restarts_before=None, crash_loop_restarts=CRASH_LOOP_RESTARTS):
+    """The deploy gate's reading of Docker: every expected service ok, or a terminal failure, or still waiting.
+
+    ``containers`` are compose_stack_info summaries (service, name, id, state, health, status, restart_count);
+    ``restarts_before`` maps container id -> restart count before the rollout (a container created by the
+    rollout is absent and counts from 0). Returns ``ok`` (every expected service has containers, all ok),
+    ``failed`` (at least one terminal failure: waiting longer is pointless), ``waiting`` (neither),
+    ``services`` (one line per service) and ``notes`` (the terminal failures first, then what is still awaited).
+    """
+    restarts_before = restarts_before or {}
+    services, failures, waits = {}, [], []
+    all_ok = True
+    for service in expected_services:
+        mine = [c for c in containers or [] if c.get('service') == service]
+        if not mine:
+            all_ok = False
+            services[service] = 'no container'
+            waits.append('%s: no container' % service)
+            continue
+        texts = []
+        for c in mine:
+            verdict, reason = container_gate_verdict(c, restarts_before.get(c.get('id'), 0), crash_loop_restarts)
+            texts.append(_container_text(c))
+            if verdict == 'failed':
+                failures.append(reason)
+            elif verdict == 'waiting':
+                waits.append(reason)
+            all_ok = all_ok and verdict == 'ok'
+        services[service] = '; '.join(texts)
+    return {
+        'ok': all_ok and not failures,
+        'failed': bool(failures),
+        'waiting': not failures and not all_ok,
+        'services': services,
+        'notes': failures + waits,
+    }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: backup_archive
-short_description: Build one verified-ready backup archive (tar + zstd or gzip) with a manifest and a sha256 file
+short_description: Build one verified backup archive (tar + zstd or gzip) with a manifest and a sha256 file
 version_added: 0.1.0
 description:
   - Writes C(<dest_dir>/<name>.tar.zst) (or C(.tar.gz)) from O(members), plus C(<archive>.sha256) in C(sha256sum) format
@@ -18,8 +18,12 @@ description:
     C(<redacted>)), then C(manifest.json) as the B(last) member: format version, creation time (UTC), every member's name,
     size and sha256, and O(metadata). Writing it last means sizes and hashes are known without a second pass over the data;
     readers (M(tgops.stack.backup_verify)) stream the whole archive anyway."
-  - Both files are written under C(.partial) names, fsynced and renamed at the end; on any failure (disk full included) both
-    partial files are removed and the module fails naming the directory and the errno.
+  - The archive is written under a per-run temp name (C(.<archive>.<random>.partial)) held under an exclusive C(flock),
+    read back and checked against its manifest (O(verify)), fsynced and renamed; the C(.sha256) is written only after
+    that, so a C(.sha256) beside an archive means it passed verification. On any failure (disk full included) the temp
+    files are removed and the module fails naming the directory and the errno.
+  - A run killed with SIGKILL leaves its temp file with nobody holding the lock; every run first removes such files from
+    O(dest_dir) (RV(stale_removed)), while a live run's locked file stays.
   - This is a custom module because M(community.general.archive) has no manifest with per-member checksums, no checksum file,
     no redaction of env files and no zstd streaming, and can leave a partial archive behind when the disk fills up.
 author:
@@ -81,6 +85,12 @@ options:
       - Name or path of the zstd CLI; when it is not found, the Python C(zstandard) package is tried.
     type: str
     default: zstd
+  verify:
+    description:
+      - Read the written archive back and check every member against the manifest before it is renamed and given its
+        C(.sha256). V(false) skips the read-back (the C(.sha256) then only says the write completed).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -163,6 +173,15 @@ skipped:
   returned: always
   type: list
   elements: str
+verified:
+  description: Whether the archive was read back and checked against its manifest before its C(.sha256) was written.
+  returned: success
+  type: bool
+stale_removed:
+  description: Temp files of earlier runs that were killed, removed from O(dest_dir) before writing.
+  returned: success
+  type: list
+  elements: str
 duration_s:
   description: Seconds spent.
   returned: always
@@ -187,6 +206,7 @@ def main():
             compression=dict(type='str', choices=['auto', 'zstd', 'gzip'], default='auto'),
             mode=dict(type='raw', default='0600'),
             zstd_cli=dict(type='str', default='zstd'),
+            verify=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
     )
@@ -194,7 +214,8 @@ def main():
     zstd_cli = module.get_bin_path(p['zstd_cli']) if p['zstd_cli'] else None
     try:
         result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
-                                zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode)
+                                zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode,
+                                verify=p['verify'])
     except BackupError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -83,7 +83,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.tgops.stack.plugins.module_utils import docker_api
-from ansible_collections.tgops.stack.plugins.module_utils.runbook import copy_candidates, path_in_volume
+from ansible_collections.tgops.stack.plugins.module_utils.db_copies import copy_candidates, path_in_volume
 from ansible_collections.tgops.stack.plugins.module_utils.sqlite_probe import inspect_sqlite
 
 

@@ -86,6 +86,13 @@ options:
     description: Create missing parent directories (mode C(0700)) of O(path) and O(jsonl_path).
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run holding the journal's lock (a hidden C(.<name>.lock) file beside it) before
+        failing with the lock's path. Every write reads, rewrites and appends under that lock, so concurrent runs
+        never lose each other's entries. A holder that dies releases the lock with its process.
+    type: float
+    default: 60
 extends_documentation_fragment:
   - tgops.stack.attributes
 attributes:
@@ -184,24 +191,9 @@ record_appended:
   sample: true
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.tgops.stack.plugins.module_utils import journal
-
-
-def _action(before, entry_id, section, state, changed):
-    entries = {}
-    if before:
-        entries = dict((entry['id'], entry['section']) for entry in journal.parse_journal(before)['entries'])
-    if state == 'absent':
-        return 'removed' if entry_id in entries else 'not_present'
-    if entry_id not in entries:
-        return 'added'
-    if not changed:
-        return 'unchanged'
-    return 'updated' if entries[entry_id] == section else 'moved'
 
 
 def main():
@@ -220,54 +212,24 @@ def main():
             record_always=dict(type='bool', default=False),
             timestamp=dict(type='str'),
             create_dirs=dict(type='bool', default=False),
+            lock_timeout=dict(type='float', default=journal.LOCK_TIMEOUT),
         ),
         required_if=[('state', 'present', ('content',))],
         supports_check_mode=True,
         # Do not copy the arguments (the journal content) into the target's system log.
         no_log=True,
     )
-    params = module.params
-    path = params['path']
-    entry_id = params['entry_id']
-    section = params['section']
-    state = params['state']
-    jsonl_path = params['jsonl_path'] or journal.default_jsonl_path(path)
-    result = dict(changed=False, path=path, entry_id=entry_id, section=section, jsonl_path=jsonl_path,
-                  journal_changed=False, file_created=False, record_appended=False)
-
+    p = module.params
     try:
-        journal.validate_entry_id(entry_id)
-        if os.path.isdir(path):
-            raise journal.JournalError('path %s is a directory; give the path of the journal file' % path)
-        before = journal.read_text(path)
-        if state == 'present':
-            after = journal.upsert_entry(before, entry_id, section, params['content'], title=params['title'], intro=params['intro'])
-        else:
-            after = journal.remove_entry(before, entry_id)
-        md_changed = after != before and not (before is None and after is None)
-        result['journal_changed'] = md_changed
-        result['file_created'] = before is None and after is not None
-        result['action'] = _action(before, entry_id, section, state, md_changed)
-        append = params['record'] is not None and (md_changed or params['record_always'])
-        result['record_appended'] = append
-        result['changed'] = md_changed or append
-
-        if module._diff:
-            result['diff'] = dict(before=before or '', after=after or '', before_header=path, after_header=path)
-
-        if not module.check_mode:
-            if md_changed:
-                journal.ensure_dir(os.path.dirname(os.path.abspath(path)), params['create_dirs'])
-                journal.write_atomic(path, after)
-            if append:
-                journal.ensure_dir(os.path.dirname(os.path.abspath(jsonl_path)), params['create_dirs'])
-                line = journal.build_record(params['kind'] or section, entry_id, section, md_changed, params['record'], params['timestamp'])
-                journal.append_line(jsonl_path, line)
+        result = journal.update_journal(
+            p['path'], p['entry_id'], p['section'], state=p['state'], content=p['content'], title=p['title'], intro=p['intro'],
+            kind=p['kind'], jsonl_path=p['jsonl_path'], record=p['record'], record_always=p['record_always'],
+            timestamp=p['timestamp'], create_dirs=p['create_dirs'], check_mode=module.check_mode, want_diff=module._diff,
+            lock_timeout=p['lock_timeout'])
     except journal.JournalError as exc:
-        module.fail_json(msg='%s: %s' % (path, to_native(exc)), **result)
+        module.fail_json(msg='%s: %s' % (p['path'], to_native(exc)))
     except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot update the journal %s: %s' % (path, to_native(exc)), **result)
-
+        module.fail_json(msg='cannot update the journal %s: %s' % (p['path'], to_native(exc)))
     module.exit_json(**result)
 
 

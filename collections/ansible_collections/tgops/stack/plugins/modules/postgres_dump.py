@@ -118,6 +118,14 @@ tables:
   type: list
   elements: str
   sample: [alembic_version, users]
+row_counts:
+  description:
+    - Rows of each table in the dump, counted from C(pg_restore --data-only) of the dump itself (the dump's snapshot, not
+      the live DB), C(null) in check mode. The backup role writes them into the manifest; a restore verification compares
+      the restored copy with them.
+  returned: always
+  type: dict
+  sample: {alembic_version: 1, users: 42}
 alembic_revision:
   description: C(version_num) of C(alembic_version), C(null) without that table.
   returned: always

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: postgres_password
-short_description: Make a Postgres role's password inside a Compose service match the one in the stack's env file
+short_description: Make a Postgres role's password in a Compose stack match the one in the stack's env file
 version_added: 0.1.0
 description:
   - Reads the password from O(env_file) on the managed host (key O(password_variable), or the password inside the URL
-    held by O(url_variable)), then logs in over TCP inside the running container of O(service) with it. When the
-    login works nothing changes; when the server rejects the password it runs C(ALTER ROLE ... WITH PASSWORD) through
-    C(psql) on the container's local socket and proves the login works afterwards.
-  - The password only ever travels on stdin (into C(psql) or into C(PGPASSWORD) inside the container), never in an
-    argument list, the result, an error or a log. Because the value comes from the env file, the same task applies a
-    rotation (after the env file was edited) and its rollback (after the previous env file was put back).
+    held by O(url_variable)) and proves a login with it B(the way the app connects) - from a throwaway container of
+    the db image on the stack's Compose network, to the host, port, user and database of the URL in
+    O(login_url_variable) (default the db service's name, port 5432). When that login works nothing changes. When the
+    server refuses the password, it runs C(ALTER ROLE ... PASSWORD) through C(psql) on the db container's local
+    socket and proves the network login works afterwards.
+  - Why not a login inside the db container - the official C(postgres) image leaves initdb's default C(trust) auth
+    for the local socket and for 127.0.0.1/::1 and only asks for a password on C(host all all all scram-sha-256);
+    a probe over loopback in the db container succeeds with any password.
+  - The database only receives the password's SCRAM-SHA-256 verifier, computed on the managed host; the plain
+    value never reaches the server (not its log, not C(pg_stat_activity)). The password travels only on stdin into
+    C(PGPASSWORD) of the probe container, never in an argument list, the result, an error or a log. Because the
+    value comes from the env file, the same task applies a rotation (after the env file was edited) and its
+    rollback (after the previous env file was put back).
   - Custom because M(community.postgresql.postgresql_user) needs a network path from the managed host to the database
-    port, which Compose stacks usually do not publish, and M(community.docker.docker_compose_v2_exec) cannot first
-    prove whether the password already works, which idempotence needs.
+    port, which Compose stacks usually do not publish, and sends the password in the statement;
+    M(community.docker.docker_compose_v2_exec) cannot first prove whether the password already works, which
+    idempotence needs.
 author:
   - tgops maintainers (@tgops)
 extends_documentation_fragment:
@@ -41,6 +49,15 @@ options:
   url_variable:
     description: Take the password from the URL in this key instead (such as C(DB_URL)); its user is used when O(db_user) is not set.
     type: str
+  login_url_variable:
+    description:
+      - Key in O(env_file) of the URL the app connects with (such as C(DB_URL)); the login probe connects to its host,
+        port, user and database over the Compose network.
+      - Unset - the db service's name, port 5432, O(db_user) and O(db_name).
+    type: str
+  probe_image:
+    description: Image of the throwaway probe container (needs C(psql) and C(sh)); default the db container's own image.
+    type: str
   db_user:
     description: The role whose password is set; default C(POSTGRES_USER) of the container, else V(postgres).
     type: str
@@ -51,7 +68,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - The login probe runs; C(ALTER ROLE) does not, and RV(ignore:changed) says whether it would.
+      - The login probe runs (a throwaway container that changes nothing); C(ALTER ROLE) does not, and
+        RV(ignore:changed) says whether it would.
   diff_mode:
     support: none
   idempotent:
@@ -61,24 +79,29 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Set the database password to the one now in the env file
+- name: Set the database password to the one now in the env file, proved the way the app logs in
   tgops.stack.postgres_password:
     project_src: /opt/sprint-bot
     env_files: [.env]
     service: db
     env_file: /opt/sprint-bot/.env
     password_variable: POSTGRES_PASSWORD
+    login_url_variable: DB_URL
 """
 
 RETURN = r"""
 container:
-  description: The container the statements ran in.
+  description: The db container the statement ran in.
   returned: always
   type: str
 db_user:
   description: The role whose password was checked or set.
   returned: always
   type: str
+login:
+  description: Where the login was proved (host, port, user, database, source and the Compose network used).
+  returned: always
+  type: dict
 login_ok_before:
   description: Whether the env file's password worked before any change.
   returned: always
@@ -90,35 +113,14 @@ login_ok_after:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
 
 from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, check_services
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import container_name, postgres_credentials, running_container
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
-from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
-from ansible_collections.tgops.stack.plugins.module_utils.secrets import (
-    alter_cmd, alter_password_sql, login_failed_because_of_password, login_probe_cmd, url_password,
+from ansible_collections.tgops.stack.plugins.module_utils.failures import output_cause
+from ansible_collections.tgops.stack.plugins.module_utils.postgres_password import (
+    alter_cmd, alter_verifier_sql, login_refused, login_target, network_login_cmd, probe_network, read_password,
 )
-
-
-def read_password(module):
-    p = module.params
-    try:
-        pairs = dict(read_env_pairs(p['env_file']))
-    except OSError as exc:
-        module.fail_json(msg='env_file=%s cannot be read (%s); fix the path' % (p['env_file'], exc.__class__.__name__))
-    if p['url_variable']:
-        url = pairs.get(p['url_variable'])
-        password = url_password(url) if url else None
-        user = unquote(urlsplit(url).username or '') if url else ''
-        if not password:
-            module.fail_json(msg='env_file=%s: %s (url_variable) is missing or holds no password; fix the env file' % (p['env_file'], p['url_variable']))
-        return password, user or None
-    password = pairs.get(p['password_variable'])
-    if not password:
-        module.fail_json(msg='env_file=%s has no value for %s (password_variable); set it or fix password_variable'
-                             % (p['env_file'], p['password_variable']))
-    return password, None
+from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
 
 
 def main():
@@ -128,13 +130,18 @@ def main():
         env_file=dict(type='path', required=True),
         password_variable=dict(type='str', default='POSTGRES_PASSWORD', no_log=False),
         url_variable=dict(type='str'),
+        login_url_variable=dict(type='str'),
+        probe_image=dict(type='str'),
         db_user=dict(type='str'),
         db_name=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
-    password, url_user = read_password(module)
-    # Ansible masks this value in anything the module returns (psql errors quote statements).
+    try:
+        password, url_user = read_password(p['env_file'], p['password_variable'], p['url_variable'])
+    except StackError as exc:
+        fail(module, exc)
+    # Ansible masks this value in anything the module returns (psql errors may quote input).
     module.no_log_values.add(password)
     try:
         project = ComposeProject(module)
@@ -143,36 +150,44 @@ def main():
         if container is None:
             raise StackError('service=%s: no running container in project %s; start it (docker compose up -d %s) or fix service'
                              % (p['service'], project.name, p['service']))
+        user, database = postgres_credentials(container, project.config, p['service'], p['db_user'] or url_user, p['db_name'])
+        # The statement runs as the image's superuser on the local socket (trusted), whichever role it changes.
+        admin_user, admin_db = postgres_credentials(container, project.config, p['service'])
+        target = login_target(p['env_file'], p['login_url_variable'], p['service'], user, database)
+        target['network'] = probe_network(container, target['host'])
     except StackError as exc:
         fail(module, exc)
-    user, database = postgres_credentials(container, project.config, p['service'], p['db_user'] or url_user, p['db_name'])
     name = container_name(container)
-    result = dict(changed=False, container=name, db_user=user)
+    image = p['probe_image'] or container.get('Image') or (container.get('Config') or {}).get('Image')
+    result = dict(changed=False, container=name, db_user=target['user'], login=target)
 
     def probe():
-        cmd = login_probe_cmd(project.docker_cli, name, user, database)
+        cmd = network_login_cmd(project.docker_cli, image, target['network'], target)
         rc, out, err = module.run_command(cmd, data=password, environ_update=project.environ)
         return cmd, rc, out, err
 
     cmd, rc, out, err = probe()
-    if rc != 0 and not login_failed_because_of_password(err):
-        module.fail_json(msg='the login probe in %s failed for another reason than the password; see stderr and fix the database first' % name,
+    if rc != 0 and not login_refused(err):
+        module.fail_json(msg='the login probe to %s:%s (%s) over network %s failed for another reason than the password: %s'
+                             % (target['host'], target['port'], target['source'], target['network'], output_cause(err, out) or 'no output'),
                          cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
     result.update(login_ok_before=rc == 0, login_ok_after=rc == 0)
     if rc == 0 or module.check_mode:
         result['changed'] = rc != 0
         module.exit_json(**result)
 
-    cmd = alter_cmd(project.docker_cli, name, user, database)
-    rc, out, err = module.run_command(cmd, data=alter_password_sql(user, password), environ_update=project.environ)
+    cmd = alter_cmd(project.docker_cli, name, admin_user, admin_db)
+    rc, out, err = module.run_command(cmd, data=alter_verifier_sql(target['user'], password), environ_update=project.environ)
     if rc != 0:
-        module.fail_json(msg='ALTER ROLE %s failed in %s; nothing was changed in the database' % (user, name),
+        module.fail_json(msg='ALTER ROLE %s failed in %s, nothing was changed in the database: %s'
+                             % (target['user'], name, output_cause(err, out) or 'no output'),
                          cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
     result['changed'] = True
     cmd, rc, out, err = probe()
     result['login_ok_after'] = rc == 0
     if rc != 0:
-        module.fail_json(msg='the password was set for %s but the login with it still fails in %s' % (user, name),
+        module.fail_json(msg='the password was set for %s but the login with it to %s:%s still fails: %s'
+                             % (target['user'], target['host'], target['port'], output_cause(err, out) or 'no output'),
                          cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
     module.exit_json(**result)
 

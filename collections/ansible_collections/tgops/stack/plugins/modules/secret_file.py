@@ -58,7 +58,9 @@ options:
     description: A backup written by an earlier run (its RV(backup)); required with O(state=restored).
     type: path
   keep_backups:
-    description: How many dated backups of the file to keep.
+    description:
+      - How many dated backups of the file to keep. The backup this run writes (RV(backup), the rollback copy) is never
+        pruned, so V(0) keeps exactly that one.
     type: int
     default: 5
   mode:
@@ -237,7 +239,8 @@ def main():
                 write_small_atomic(backup, to_bytes(old), mode)
                 result['backup'] = backup
             write_small_atomic(path, to_bytes(text), mode, keep_owner=True)
-            for name in backups_to_prune(path, os.listdir(directory), p['keep_backups']):
+            # The backup just written is the rollback copy of this change: never pruned, even with keep_backups=0.
+            for name in backups_to_prune(path, os.listdir(directory), p['keep_backups'], protect=[result.get('backup')]):
                 os.unlink(os.path.join(directory, name))
                 result['pruned'].append(os.path.join(directory, name))
     elif not module.check_mode and os.path.exists(path) and (os.stat(path).st_mode & 0o7777) != mode:

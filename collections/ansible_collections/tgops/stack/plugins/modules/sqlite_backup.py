@@ -19,6 +19,11 @@ description:
   - The live database is opened read-only. A WAL database with no open connection (no C(-shm) file) is first copied with its
     C(-wal) to a private temporary directory, so no root-owned C(-wal)/C(-shm) file is left in the volume; any C(-wal)/C(-shm)
     this run still created is given the owner of the database file.
+  - With O(state=restored) it does the reverse, for a production restore with the writers stopped - O(src) is the DB file
+    extracted from a verified archive and O(dest) the live DB - all or nothing. O(src) is copied to a temp file beside
+    O(dest) (owner and mode of O(dest)) and checked with C(integrity_check); the live DB's C(-wal)/C(-shm)/C(-journal) are
+    renamed aside, the temp file is renamed over O(dest), then the set-aside files are removed. Any failure before the
+    final rename puts them back and removes the temp file, so the live DB is either replaced or untouched.
   - This is a custom module because no well-kept module makes an online SQLite copy; copying the file with
     M(ansible.builtin.copy) while the application writes can produce a torn, corrupt copy.
 author:
@@ -26,14 +31,20 @@ author:
 extends_documentation_fragment:
   - tgops.stack.attributes
 options:
+  state:
+    description:
+      - V(backed_up) copies the live DB O(src) to O(dest); V(restored) puts O(src) in place of the live DB O(dest).
+    type: str
+    choices: [backed_up, restored]
+    default: backed_up
   src:
     description:
-      - Host path of the live SQLite database.
+      - Host path of the live SQLite database (with O(state=restored), the DB file to put in its place).
     type: path
     required: true
   dest:
     description:
-      - Path of the copy; its directory must exist. An existing file is replaced atomically.
+      - Path of the copy; its directory must exist. An existing file is replaced atomically (with O(state=restored), the live DB).
     type: path
     required: true
   method:
@@ -53,6 +64,14 @@ options:
       - How long to wait for a lock held by the application, in milliseconds.
     type: int
     default: 5000
+  raw_copy_fallback:
+    description:
+      - When the DB is refused (C(integrity_check) fails, it is not a database, a required table is missing), copy its
+        file (and C(-wal)/C(-journal)) byte for byte instead of failing, and return RV(verified=false) with RV(problem).
+      - For the safety copy taken before a production restore, with the writers stopped; a broken live DB must not block
+        its own restore. Errors of the copy itself (no space, permissions) still fail.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -140,6 +159,19 @@ side_files_chowned:
   returned: always
   type: list
   elements: str
+side_files_removed:
+  description: With O(state=restored), the C(-wal)/C(-shm)/C(-journal) files of the replaced DB that were removed.
+  returned: state=restored
+  type: list
+  elements: str
+verified:
+  description: Whether the copy passed C(integrity_check) and O(required_tables) (V(false) for a raw copy).
+  returned: always
+  type: bool
+problem:
+  description: Why the DB was refused when a raw copy was taken instead (O(raw_copy_fallback)); C(null) otherwise.
+  returned: always
+  type: str
 duration_s:
   description: Seconds spent.
   returned: always
@@ -149,7 +181,7 @@ duration_s:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
-from ansible_collections.tgops.stack.plugins.module_utils.sqlite_backup import backup_sqlite
+from ansible_collections.tgops.stack.plugins.module_utils.sqlite_backup import backup_sqlite, install_sqlite
 
 
 def main():
@@ -160,12 +192,17 @@ def main():
             method=dict(type='str', choices=['backup_api', 'vacuum_into'], default='backup_api'),
             required_tables=dict(type='list', elements='str', default=[]),
             busy_timeout_ms=dict(type='int', default=5000),
+            raw_copy_fallback=dict(type='bool', default=False),
+            state=dict(type='str', choices=['backed_up', 'restored'], default='backed_up'),
         ),
         supports_check_mode=True,
     )
     p = module.params
     try:
-        result = backup_sqlite(p['src'], p['dest'], p['method'], p['required_tables'], p['busy_timeout_ms'], module.check_mode)
+        if p['state'] == 'restored':
+            module.exit_json(**install_sqlite(p['src'], p['dest'], check_mode=module.check_mode))
+        result = backup_sqlite(p['src'], p['dest'], p['method'], p['required_tables'], p['busy_timeout_ms'], module.check_mode,
+                               raw_copy_fallback=p['raw_copy_fallback'])
     except BackupError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

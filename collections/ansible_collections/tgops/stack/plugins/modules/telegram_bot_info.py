@@ -81,29 +81,8 @@ description:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
 
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import (
-    TOKEN_ARGUMENT_SPEC, bot_id_of, method_url, parse_get_me, scrub, token_format_ok, token_from_params,
-)
-
-
-def get_me(api_base, token, timeout):
-    try:
-        resp = open_url(method_url(api_base, token, 'getMe'), method='GET', timeout=timeout)
-        return parse_get_me(resp.getcode(), resp.read())
-    except Exception as exc:  # pylint: disable=broad-except  # HTTP errors carry a body; others mean unreachable
-        status = getattr(exc, 'code', -1)
-        body = b''
-        if hasattr(exc, 'read'):
-            try:
-                body = exc.read()
-            except Exception:  # pylint: disable=broad-except
-                body = b''
-        result = parse_get_me(status, body)
-        if status == -1:
-            result['description'] = 'Bot API %s not reachable: %s' % (api_base, scrub(exc, token))
-        return result
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, bot_id_of, get_me, token_format_ok, token_from_params
 
 
 def main():

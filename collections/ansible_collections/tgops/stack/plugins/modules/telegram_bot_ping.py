@@ -93,26 +93,11 @@ description:
   type: str
 """
 
-import json
 import random
-import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.parse import urlencode
-from ansible.module_utils.urls import open_url
 
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, admin_url, find_reply, scrub, token_from_params
-
-
-def call(url, token, data=None, timeout=10):
-    """(status, decoded JSON body) of a request; the token is scrubbed from any error."""
-    try:
-        resp = open_url(url, method='POST' if data is not None else 'GET', timeout=timeout,
-                        data=json.dumps(data) if data is not None else None,
-                        headers={'Content-Type': 'application/json'})
-        return resp.getcode(), json.loads(resp.read() or b'{}'), ''
-    except Exception as exc:  # pylint: disable=broad-except  # HTTP errors and unreachable hosts alike
-        return getattr(exc, 'code', -1), {}, scrub(exc, token)
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, ping, token_from_params
 
 
 def main():
@@ -131,31 +116,8 @@ def main():
     p = module.params
     token = token_from_params(p, lambda msg: module.fail_json(msg=msg))
 
-    chat_id = random.randint(10 ** 8, 10 ** 9)
-    result = dict(changed=False, ok=False, chat_id=chat_id, reply=None, seconds=0.0, description='')
-    started = time.time()
-    status, body, err = call(admin_url(p['api_base'], 'updates'), token, {'token': token, 'text': p['text'], 'chat_id': chat_id})
-    if status != 200:
-        result['description'] = (
-            'the Bot API at %s (api_base) did not take the probe: HTTP %s %s; it must offer /_admin/updates '
-            '(the sandbox fake does, api.telegram.org does not: turn the ping probe off there)'
-            % (p['api_base'], status, err or body.get('description', '')))
-        module.exit_json(**result)
-    sent_id = ((body.get('result') or {}).get('message') or {}).get('message_id') or 0
-    query = admin_url(p['api_base'], 'messages') + '?' + urlencode({'token': token})
-    while True:
-        status, body, err = call(query, token)
-        reply = find_reply(body.get('result') if status == 200 else [], chat_id, sent_id, p['expect'])
-        result['seconds'] = round(time.time() - started, 3)
-        if reply:
-            result.update(ok=True, reply=reply)
-            break
-        if time.time() - started >= p['timeout']:
-            result['description'] = 'no reply containing %r to %r within %s s (timeout)%s' % (
-                p['expect'], p['text'], p['timeout'], ('; last error: %s' % err) if err else '')
-            break
-        time.sleep(0.25)
-    module.exit_json(**result)
+    result = ping(p['api_base'], token, p['text'], p['expect'], p['timeout'], random.randint(10 ** 8, 10 ** 9))
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

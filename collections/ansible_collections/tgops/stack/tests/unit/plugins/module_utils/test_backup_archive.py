@@ -226,7 +226,7 @@ def test_enospc_leaves_no_partial(sources, compression, has_py):
 def test_zstd_cli_failure_leaves_no_partial(sources, tmp_path):
     src, out = sources
     fake = tmp_path / 'fake-zstd'
-    fake.write_text('#!/bin/sh\n# write a little, then fail like a full disk\nfor a; do out=$a; done\nhead -c 1000 > "$out"\n'
+    fake.write_text('#!/bin/sh\n# write a little, then fail like a full disk\nhead -c 1000\n'
                     'echo "zstd: error 70 : Write error : cannot write block : No space left on device" >&2\nexit 70\n')
     fake.chmod(0o755)
     with pytest.raises(BackupError) as info:
@@ -244,3 +244,44 @@ def test_errors_name_the_option(sources, tmp_path):
         create_archive(str(out), 'todo-1', members_of(src), env_file=str(tmp_path / 'missing.env'))
     with pytest.raises(BackupError, match='archive=.*does not exist'):
         verify_archive(str(tmp_path / 'missing.tar.gz'))
+
+
+def test_killed_run_temp_file_is_cleaned_but_a_live_one_is_not(sources):
+    """A run killed mid-archive leaves its per-run temp file unlocked; the next run removes it, a locked one stays."""
+    import fcntl
+
+    from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import clean_stale_partials, locked_partial
+    src, out = sources
+    dead = out / '.todo-20261122T050000Z.tar.zst.abc123.partial'
+    dead.write_bytes(b'half an archive')
+    legacy = out / 'todo-20261121T050000Z.tar.zst.partial'
+    legacy.write_bytes(b'old fixed name')
+    live, live_fd = locked_partial(str(out / 'todo-20261122T055900Z.tar.zst'))
+    other = out / 'notes.partial'
+    other.write_text('not ours')
+    try:
+        result = create_archive(str(out), 'todo-20261122T060000Z', members_of(src), compression='gzip', has_zstandard=False)
+        assert sorted(result['stale_removed']) == sorted([str(dead), str(legacy)])
+        assert os.path.exists(live) and other.exists()
+        assert sorted(os.listdir(str(out))) == sorted([os.path.basename(live), 'notes.partial', 'todo-20261122T060000Z.tar.gz',
+                                                       'todo-20261122T060000Z.tar.gz.sha256'])
+    finally:
+        fcntl.flock(live_fd, fcntl.LOCK_UN)
+        os.close(live_fd)
+    assert clean_stale_partials(str(out)) == [live]
+
+
+def test_sidecar_only_after_the_read_back_passed(sources, monkeypatch):
+    """A write that reads back wrong (here: a corrupted member) is removed and gets no .sha256."""
+    from ansible_collections.tgops.stack.plugins.module_utils import backup_archive
+    src, out = sources
+    real = backup_archive.read_archive
+
+    def corrupted(path, *args, **kwargs):
+        manifest, seen, problems, compression = real(path, *args, **kwargs)
+        seen['db/organizer.db'] = (seen['db/organizer.db'][0], '0' * 64)
+        return manifest, seen, problems, compression
+    monkeypatch.setattr(backup_archive, 'read_archive', corrupted)
+    with pytest.raises(BackupError, match='failed its verification .*no .sha256 was written'):
+        create_archive(str(out), 'todo-20261122T060000Z', members_of(src), compression='gzip', has_zstandard=False)
+    assert os.listdir(str(out)) == []

@@ -10,6 +10,7 @@ import stat
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, sha256_file
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_dump import (
+    count_rows,
     dump_postgres,
     parse_toc,
     pg_dump_cmd,
@@ -37,6 +38,14 @@ case "$*" in
     if [ -n "$FAIL_LIST" ]; then echo "pg_restore: error: did not find magic string in file header" >&2; exit 1; fi
     cat "$TOC_FIXTURE"
     ;;
+  *" pg_restore --data-only"*)
+    cat > /dev/null
+    if [ -n "$FAIL_DATA" ]; then echo "pg_restore: error: could not read from input file: end of file" >&2; exit 1; fi
+    printf '%s\n' 'COPY public.alembic_version (version_num) FROM stdin;' '0003' '\.' '' \
+      'COPY public.quiet_queue (id, chat_id, text) FROM stdin;' '\.' '' \
+      'COPY reports.runs (id) FROM stdin;' '1' '2' '\.' '' \
+      'COPY public.users (id, name) FROM stdin;' '1\tann\\nline two' '2\tbob' '3\tCOPY x FROM stdin;' '\.'
+    ;;
   *" psql "*)
     echo 0003
     ;;
@@ -54,6 +63,7 @@ def fake_docker(tmp_path, monkeypatch):
     monkeypatch.setenv('DUMP_BYTES', str(3 * 1024 * 1024))
     monkeypatch.delenv('FAIL_DUMP', raising=False)
     monkeypatch.delenv('FAIL_LIST', raising=False)
+    monkeypatch.delenv('FAIL_DATA', raising=False)
     return str(path)
 
 
@@ -94,10 +104,12 @@ def test_dump_streams_to_file_and_checks(fake_docker, tmp_path):
     assert (result['sha256'], result['size_bytes']) == sha256_file(str(dest))
     assert result['toc_entries'] == 22 and 'users' in result['tables']
     assert result['alembic_revision'] == '0003'
+    assert result['row_counts'] == {'alembic_version': 1, 'quiet_queue': 0, 'reports.runs': 2, 'users': 3}
     assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o600
     assert os.listdir(str(dest.parent)) == ['sprint.dump']
     calls = (tmp_path / 'calls.log').read_text().splitlines()
     assert calls[0].startswith('exec -i tgopsbk-db-1 pg_dump -Fc') and calls[1].endswith('pg_restore --list')
+    assert calls[2].endswith('pg_restore --data-only -f -')
 
 
 def test_failed_dump_removes_partial(fake_docker, tmp_path, monkeypatch):
@@ -125,3 +137,17 @@ def test_check_mode_and_missing_dir(fake_docker, tmp_path):
     assert not (tmp_path / 'calls.log').exists() and not (tmp_path / 'x.dump').exists()
     with pytest.raises(BackupError, match='directory .* does not exist'):
         dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'no' / 'x.dump'))
+
+
+def test_unreadable_dump_data_removes_partial(fake_docker, tmp_path, monkeypatch):
+    monkeypatch.setenv('FAIL_DATA', '1')
+    with pytest.raises(BackupError, match='pg_restore --data-only could not read the data') as info:
+        dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'sprint.dump'))
+    assert info.value.details['rc'] == 1 and 'end of file' in info.value.details['stderr']
+    assert [n for n in os.listdir(str(tmp_path)) if 'sprint.dump' in n] == []
+
+
+def test_count_rows_of_quoted_and_schema_tables():
+    lines = ['COPY "Weird ""T""" (a) FROM stdin;', 'x', '\\.', 'COPY s.t FROM stdin;', '\\.', 'SET x = 1;',
+             'COPY public."Users" (id) FROM stdin;', '1', '2', '\\.']
+    assert count_rows(lines) == {'Weird "T"': 1, 's.t': 0, 'Users': 2}

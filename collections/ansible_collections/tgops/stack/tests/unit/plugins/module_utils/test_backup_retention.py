@@ -70,12 +70,19 @@ def test_daily_counts_days_that_have_archives_not_calendar_days():
     assert result['keep'] == [a['name'] for a in old[:3]]
 
 
-def test_never_prunes_newest_verified():
+def test_retention_counts_only_verified_archives():
+    """Two newer unverified archives (no .sha256: their check never passed) do not push the verified ones out."""
     archives = [{'name': name_at(NOW - datetime.timedelta(hours=h)), 'verified': h >= 3} for h in (1, 2, 3, 4)]
     result = select_prunable(archives, keep_last=1, now=NOW)
-    assert archives[2]['name'] in result['keep'] and result['reasons'][archives[2]['name']] == ['newest verified']
-    assert archives[0]['name'] in result['keep']
-    assert result['prune'] == [archives[1]['name'], archives[3]['name']]
+    assert result['keep'] == [archives[2]['name']]
+    assert result['reasons'][archives[2]['name']] == ['last 1', 'newest verified']
+    assert result['prune'] == [archives[0]['name'], archives[1]['name'], archives[3]['name']]
+    result = select_prunable(archives, keep_last=2, now=NOW)
+    assert result['keep'] == [archives[2]['name'], archives[3]['name']]
+    # protected unverified archives stay; with nothing verified the newest stays
+    assert archives[0]['name'] in select_prunable(archives, keep_last=1, now=NOW, protect=[archives[0]['name']])['keep']
+    unverified = [dict(a, verified=False) for a in archives]
+    assert select_prunable(unverified, keep_last=1, now=NOW)['keep'] == [archives[0]['name']]
 
 
 def test_never_leaves_zero():
@@ -130,11 +137,11 @@ def test_local_dir_selection_and_apply(tmp_path):
     assert [a['name'] for a in archives] == sorted(names)
     assert [a['verified'] for a in archives if a['name'] == names[0]] == [False]
     result = select_prunable(archives, keep_last=1, now=NOW)
-    assert result['keep'] == names[:2] and result['prune'] == names[2:]
+    assert result['keep'] == names[1:2] and result['prune'] == [names[0]] + names[2:]
     planned = apply_retention(str(tmp_path), result['prune'], check_mode=True)
-    assert len(planned) == 6 and all(os.path.exists(p) for p in planned)
+    assert len(planned) == 7 and all(os.path.exists(p) for p in planned)
     removed = apply_retention(str(tmp_path), result['prune'])
     assert removed == planned and not any(os.path.exists(p) for p in removed)
-    assert sorted(os.listdir(str(tmp_path))) == sorted([names[0], names[1], names[1] + '.sha256', 'other-20261101T000000Z.tar.zst', 'notes.txt'])
+    assert sorted(os.listdir(str(tmp_path))) == sorted([names[1], names[1] + '.sha256', 'other-20261101T000000Z.tar.zst', 'notes.txt'])
     with pytest.raises(BackupError, match='path='):
         local_archives(str(tmp_path / 'missing'))

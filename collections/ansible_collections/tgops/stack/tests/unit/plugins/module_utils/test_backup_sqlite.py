@@ -172,3 +172,75 @@ def test_check_mode_and_bad_inputs(tmp_path):
         backup_sqlite(str(live), str(live))
     with pytest.raises(BackupError, match='method='):
         backup_sqlite(str(live), str(tmp_path / 'out.db'), method='cp')
+
+
+def test_raw_copy_fallback_for_a_db_lacking_tables_or_not_a_db(tmp_path):
+    """The safety copy before a production restore: a refused DB is copied byte for byte, flagged unverified."""
+    live = tmp_path / 'organizer.db'
+    make_db(live, rows=3).close()
+    out = tmp_path / 'out'
+    out.mkdir()
+    result = backup_sqlite(str(live), str(out / 'a.db'), required_tables=['missing_table'], raw_copy_fallback=True)
+    assert result['verified'] is False and result['method'] == 'raw_copy'
+    assert 'lacks required table(s) missing_table' in result['problem']
+    assert (out / 'a.db').read_bytes() == live.read_bytes() and result['sha256'] == sha256_file(str(out / 'a.db'))[0]
+    (tmp_path / 'text.db').write_text('hello')
+    result = backup_sqlite(str(tmp_path / 'text.db'), str(out / 'b.db'), raw_copy_fallback=True)
+    assert result['verified'] is False and 'not a SQLite database' in result['problem']
+    assert (out / 'b.db').read_text() == 'hello'
+    assert not [n for n in os.listdir(str(out)) if n.endswith('.partial')]
+    ok = backup_sqlite(str(live), str(out / 'c.db'), raw_copy_fallback=True)
+    assert ok['verified'] is True and ok['problem'] is None
+    # without the fallback the refusal stands; an error of the copy itself is never turned into a raw copy
+    with pytest.raises(BackupError, match='refused: the copy .* lacks required table'):
+        backup_sqlite(str(live), str(out / 'd.db'), required_tables=['missing_table'])
+    with pytest.raises(BackupError, match='directory .* does not exist'):
+        backup_sqlite(str(live), str(tmp_path / 'no' / 'e.db'), raw_copy_fallback=True)
+
+
+def test_install_replaces_the_live_db_all_or_nothing(tmp_path):
+    from ansible_collections.tgops.stack.plugins.module_utils.sqlite_backup import install_sqlite
+    live_dir = tmp_path / 'vol'
+    live_dir.mkdir()
+    live = live_dir / 'organizer.db'
+    make_db(live, rows=5).close()
+    (live_dir / 'organizer.db-wal').write_bytes(b'old wal')
+    restored = tmp_path / 'restored.db'
+    make_db(restored, rows=2).close()
+    for side in ('-wal', '-shm'):
+        if os.path.exists(str(restored) + side):
+            os.unlink(str(restored) + side)
+    os.chmod(str(live), 0o640)
+    # the copy cannot be written (a file in place of the temp dir's parent): the live DB and its WAL stay as they were
+    before = live.read_bytes()
+    bad = tmp_path / 'not-a-db'
+    bad.write_bytes(b'garbage' * 100)
+    with pytest.raises(BackupError, match='refused: integrity_check of the DB to restore'):
+        install_sqlite(str(bad), str(live))
+    assert live.read_bytes() == before and (live_dir / 'organizer.db-wal').read_bytes() == b'old wal'
+    assert sorted(os.listdir(str(live_dir))) == ['organizer.db', 'organizer.db-wal']
+    result = install_sqlite(str(restored), str(live))
+    assert result['changed'] and result['side_files_removed'] == [str(live) + '-wal']
+    assert live.read_bytes() == restored.read_bytes() and stat.S_IMODE(os.stat(str(live)).st_mode) == 0o640
+    assert sorted(os.listdir(str(live_dir))) == ['organizer.db']
+    assert install_sqlite(str(restored), str(live))['changed'] is False
+
+
+def test_install_failure_puts_the_side_files_back(tmp_path, monkeypatch):
+    from ansible_collections.tgops.stack.plugins.module_utils import sqlite_backup
+    live_dir = tmp_path / 'vol'
+    live_dir.mkdir()
+    live = live_dir / 'organizer.db'
+    make_db(live, rows=5).close()
+    (live_dir / 'organizer.db-wal').write_bytes(b'old wal')
+    restored = tmp_path / 'restored.db'
+    make_db(restored, rows=2).close()
+    before = live.read_bytes()
+
+    def failing_replace(a, b):
+        raise OSError(28, 'No space left on device', b)
+    monkeypatch.setattr(sqlite_backup.os, 'replace', failing_replace)
+    with pytest.raises(BackupError, match=r'\[Errno 28\] No space left on device .*the live DB was not touched'):
+        sqlite_backup.install_sqlite(str(restored), str(live))
+    assert live.read_bytes() == before and (live_dir / 'organizer.db-wal').read_bytes() == b'old wal'
+    assert sorted(os.listdir(str(live_dir))) == ['organizer.db', 'organizer.db-wal']

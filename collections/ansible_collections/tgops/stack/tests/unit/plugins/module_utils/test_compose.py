@@ -149,3 +149,21 @@ def test_run_captured_reads_both_pipes_to_the_end_on_threads():
     assert results == [(3, 'hello', 'err\n')] * 4
     rc, out, err = run_captured(['/nonexistent/docker', 'compose'])
     assert rc == 127 and out == '' and '/nonexistent/docker' in err
+
+
+def test_compose_config_output_never_reaches_an_error(tmp_path):
+    env = tmp_path / '.env'
+    env.write_text('DB_URL="postgresql://u:S3cr3t${pw@db/x"\nTOKEN=PLANTEDtokenValue123\n')
+
+    def failing(cmd, environ_update=None):
+        return 15, '{"partial": "PLANTEDtokenValue123"}', 'Invalid template: "postgresql://u:S3cr3t${pw@db/x"\n'
+    with pytest.raises(StackError) as exc:
+        run_compose_config(failing, ['docker', 'compose'], env_files=[str(env)])
+    text = exc.value.msg + json.dumps(exc.value.details)
+    assert 'S3cr3t' not in text and 'PLANTEDtokenValue123' not in text
+    assert 'Invalid template' in exc.value.msg and 'stdout' not in exc.value.details
+
+    with pytest.raises(StackError) as exc:
+        run_compose_config(lambda cmd, environ_update=None: (0, '{"services": {"a": {"environment": {"T": "PLANTEDtokenValue123"}}}', ''),
+                           ['docker', 'compose'])
+    assert 'PLANTEDtokenValue123' not in exc.value.msg + json.dumps(exc.value.details)

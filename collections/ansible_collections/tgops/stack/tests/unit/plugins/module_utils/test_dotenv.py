@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import normalize_mode, parse_dotenv, summarize_dotenv
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, normalize_mode, parse_dotenv, summarize_dotenv, tokenize
 
 TEXT = '''# comment
   # indented comment
@@ -47,7 +48,8 @@ def test_summary():
     assert summary['keys'] == sorted(set(summary['keys']))
     assert summary['duplicates'] == ['BOT_TOKEN']
     assert summary['missing_keys'] == ['SENTRY_DSN']
-    assert summary['empty_keys'] == ['EMPTY_ONE', 'EMPTY_QUOTED', 'EMPTY_SINGLE', 'ONLY_COMMENT']
+    # as Compose reads it, 'ONLY_COMMENT= # nothing here' is the value '# nothing here' (only ' #' after a value starts a comment)
+    assert summary['empty_keys'] == ['EMPTY_ONE', 'EMPTY_QUOTED', 'EMPTY_SINGLE']
     assert summary['invalid_lines'] == [17, 18, 19]
 
 
@@ -81,3 +83,33 @@ def test_normalize_mode(mode, expected):
 def test_normalize_mode_invalid(mode):
     with pytest.raises(ValueError):
         normalize_mode(mode)
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'dotenv')
+
+
+def test_values_equal_what_compose_gives_the_container():
+    """tricky.env against the environment `docker compose config` printed for it (recorded)."""
+    with open(os.path.join(FIXTURES, 'tricky.env')) as handle:
+        text = handle.read()
+    with open(os.path.join(FIXTURES, 'tricky.compose-config.json')) as handle:
+        recorded = json.load(handle)['environment']
+    expected = dict((key, value.replace('$$', '$')) for key, value in recorded.items())
+    assert dict(dotenv_pairs(text, {})) == expected
+
+
+def test_interpolation_reads_the_environment_first_then_earlier_keys():
+    text = 'A=file\nB=${A}-$A-${C:-c}-${C-x}-${A:+set}-${C+unset}\nC=\nD=${C:-empty}${C-notused}\n'
+    pairs = dict(dotenv_pairs(text, {'A': 'env'}))
+    assert pairs['B'] == 'env-env-c-x-set-'
+    assert pairs['D'] == 'empty'
+
+
+def test_bad_templates_and_required_variables_make_the_line_invalid():
+    parsed = parse_dotenv('A=${\nB=${1x}\nC=${MISSING:?set it}\nD=ok\n')
+    assert parsed['invalid_lines'] == [1, 2, 3] and [e['key'] for e in parsed['entries']] == ['D']
+
+
+def test_tokenize_spans_and_export():
+    stmts = tokenize('export A="x\ny"\nB=1\n')
+    assert [(s['key'], s['line'], s['end_line'], s['export']) for s in stmts] == [('A', 1, 2, True), ('B', 3, 3, False)]

@@ -347,3 +347,12 @@ def test_read_journal_as_journal_info_returns_it(tmp_path):
     filtered = read_journal(str(path), kind='daily', entry_id='nope')
     assert filtered['entries'] == [] and filtered['records'] == []
     assert read_journal(str(path), records=False)['jsonl_exists'] is False
+
+
+def test_human_time_in_headings():
+    from ansible_collections.tgops.stack.plugins.module_utils.journal import human_time
+    assert human_time('20261130T130445Z') == '2026-11-30 13:04'
+    assert human_time('2026-11-30T13:04:45Z') == '2026-11-30 13:04'
+    assert human_time('2026-11-30 13:04') == '2026-11-30 13:04'
+    assert human_time('yesterday') == 'yesterday'
+    assert human_time(None) == ''

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import secret_values
 from ansible_collections.tgops.stack.plugins.module_utils.logs import (
     DEFAULT_ERROR_PATTERNS,
     compile_patterns,
     scan_lines,
-    secret_values,
     split_log_bytes,
 )
 

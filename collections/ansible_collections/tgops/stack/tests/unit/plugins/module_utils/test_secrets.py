@@ -39,13 +39,26 @@ def test_env_set_rewrites_the_last_of_duplicates_and_refuses_line_breaks():
     assert text == 'A=1\nA=3\n' and changed == ['A']
     with pytest.raises(SecretError, match='line break'):
         env_set('A=1\n', {'A': 'x\ny'})
-    with pytest.raises(SecretError, match='spans several lines'):
-        env_set('A="one\ntwo"\n', {'A': 'z'})
+    # a multi-line value is replaced whole
+    assert env_set('A="one\ntwo"\nB=1\n', {'A': 'z'}) == ('A=z\nB=1\n', ['A'])
 
 
 def test_format_env_value():
     assert format_env_value('abc/+=') == 'abc/+='
-    assert format_env_value('has space') == '"has space"'
+    assert format_env_value('has space') == "'has space'"
+    assert format_env_value('a$b') == "'a$b'"
+    assert format_env_value('it\'s $x') == '"it\'s $$x"'
+    assert format_env_value('ends\\') == '"ends\\\\"'
+    assert format_env_value('q"\\$\'') == '"q\\"\\\\$$\'"'
+
+
+@pytest.mark.parametrize('value', ['Abc$def"ghi\\jkl', "it's", 'a b # c', '$$', '${X:-y}', '\\', "'\\'", 'tab\there',
+                                   '"', "'", 'x\\', '#start', ' lead', 'trail ', 'ünï', '\\n'])
+def test_env_set_round_trips_every_value(value):
+    text, changed = env_set('A=old\n', {'A': value}, environ={'X': 'from-env'})
+    assert changed == ['A']
+    assert dict(dotenv_pairs(text, {'X': 'from-env'}))['A'] == value
+    assert env_set(text, {'A': value}, environ={'X': 'from-env'}) == (text, [])
 
 
 def test_url_password_roundtrip():
@@ -91,23 +104,17 @@ def test_backups_to_prune_keeps_the_newest():
     assert backup_path('/s/.env', '20261124T080000Z') == '/s/.env.20261124T080000Z.bak'
 
 
-def test_sql_for_the_password_goes_on_stdin_only():
-    from ansible_collections.tgops.stack.plugins.module_utils.secrets import alter_cmd, alter_password_sql, login_probe_cmd
-    assert alter_password_sql('sprint', "it's") == 'ALTER ROLE "sprint" WITH PASSWORD \'it\'\'s\';\n'
-    for cmd in (login_probe_cmd('docker', 'sprint-db-1', 'sprint', 'sprint'), alter_cmd('docker', 'sprint-db-1', 'sprint', 'sprint')):
-        assert cmd[:3] == ['docker', 'exec', '-i'] and not any("it's" in part for part in cmd)
-
-
-def test_login_failure_kinds():
-    from ansible_collections.tgops.stack.plugins.module_utils.secrets import login_failed_because_of_password
-    # recorded from postgres 15 inside the sandbox db container
-    assert login_failed_because_of_password('psql: error: connection to server at "127.0.0.1", port 5432 failed: '
-                                            'FATAL:  password authentication failed for user "sprint"')
-    assert not login_failed_because_of_password('Error response from daemon: container abc is not running')
-
-
 def test_strong_password_passes_the_rules_and_varies():
     from ansible_collections.tgops.stack.plugins.module_utils.secrets import strong_password
     first, second = strong_password(32), strong_password(32)
     assert len(first) == 32 and password_problems(first) == [] and first != second
     assert len(strong_password(5)) == 20
+
+
+def test_backups_to_prune_never_returns_the_rollback_copy():
+    names = ['.env.20261101T000000Z.bak', '.env.20261102T000000Z.bak', '.env.20261103T000000Z.bak']
+    # keep_backups=0 used to delete the backup the run had just written (the rollback copy)
+    assert backups_to_prune('/s/.env', names, 0, protect=['/s/.env.20261103T000000Z.bak']) == [
+        '.env.20261101T000000Z.bak', '.env.20261102T000000Z.bak']
+    assert backups_to_prune('/s/.env', names, 1, protect=['/s/.env.20261101T000000Z.bak']) == ['.env.20261102T000000Z.bak']
+    assert backups_to_prune('/s/.env', names, 0, protect=[None]) == names

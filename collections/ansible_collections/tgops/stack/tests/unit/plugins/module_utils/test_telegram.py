@@ -58,3 +58,69 @@ def test_token_from_params_reads_the_env_file_and_names_a_missing_key(tmp_path):
     token_from_params({'token': None, 'env_file': str(tmp_path / 'missing'), 'token_variable': 'BOT_TOKEN'}, failures.append)
     assert 'has no NOPE (token_variable)' in failures[0] and 'cannot be read' in failures[1]
     assert TOKEN not in ' '.join(failures)
+
+
+class _Resp:
+    def __init__(self, code, body):
+        self.code, self.body = code, body
+
+    def getcode(self):
+        return self.code
+
+    def read(self):
+        return self.body
+
+
+class _HTTPError(Exception):
+    def __init__(self, code, body):
+        super().__init__('HTTP Error %s: https://api.example/bot%s/getMe' % (code, TOKEN))
+        self.code, self.body = code, body
+
+    def read(self):
+        return self.body
+
+
+TOKEN = '7100012345:PLANTEDtodoBotTokenXXXXXXXXXXXXXXXX'
+# Recorded from the sandbox's fake Bot API (sandbox/images/fake-telegram) and the real API's documented shapes.
+GET_ME_OK = b'{"ok": true, "result": {"id": 7100012345, "is_bot": true, "first_name": "todo", "username": "mytgtodoist_sandbox_bot"}}'
+UNAUTHORIZED = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+
+
+def test_get_me_ok_and_unauthorized_and_unreachable():
+    from ansible_collections.tgops.stack.plugins.module_utils.telegram import get_me
+    ok = get_me('http://x', TOKEN, opener=lambda url, **kw: _Resp(200, GET_ME_OK))
+    assert ok == {'ok': True, 'status': 200, 'bot_id': 7100012345, 'username': 'mytgtodoist_sandbox_bot', 'description': ''}
+
+    def refused(url, **kw):
+        raise _HTTPError(401, UNAUTHORIZED)
+    bad = get_me('http://x', TOKEN, opener=refused)
+    assert bad['ok'] is False and bad['status'] == 401 and bad['description'] == 'Unauthorized'
+
+    def down(url, **kw):
+        raise OSError('connection refused to %s' % url)
+    gone = get_me('http://x', TOKEN, opener=down)
+    assert gone['status'] == -1 and 'not reachable' in gone['description'] and TOKEN not in gone['description']
+    assert TOKEN.split(':')[1] not in gone['description']
+
+
+def test_ping_waits_for_the_reply_and_times_out_without_the_token():
+    from ansible_collections.tgops.stack.plugins.module_utils.telegram import ping
+    calls = []
+    replies = [b'{"ok": true, "result": []}', b'{"ok": true, "result": [{"message_id": 8, "chat": {"id": 5}, "text": "pong", "date": 1}]}']
+
+    def opener(url, method='GET', **kw):
+        calls.append((method, url))
+        if url.endswith('/_admin/updates'):
+            return _Resp(200, b'{"ok": true, "result": {"message": {"message_id": 7}}}')
+        return _Resp(200, replies.pop(0) if replies else b'{"ok": true, "result": []}')
+    clock = iter(range(100)).__next__
+    result = ping('http://x', TOKEN, '/ping', 'pong', 20, 5, opener=opener, clock=clock, sleep=lambda s: None)
+    assert result['ok'] and result['reply']['message_id'] == 8 and calls[0][0] == 'POST'
+
+    result = ping('http://x', TOKEN, '/ping', 'pong', 3, 5, opener=opener, clock=iter(range(100)).__next__, sleep=lambda s: None)
+    assert not result['ok'] and 'within 3 s' in result['description']
+
+    def no_admin(url, **kw):
+        raise _HTTPError(404, b'{"ok": false, "description": "Not Found"}')
+    result = ping('http://x', TOKEN, '/ping', 'pong', 3, 5, opener=no_admin, clock=iter(range(100)).__next__, sleep=lambda s: None)
+    assert not result['ok'] and 'HTTP 404' in result['description'] and TOKEN not in str(result)
