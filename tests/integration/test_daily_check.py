@@ -72,6 +72,9 @@ def test_baseline_then_daily_check_matches_the_seed(journal, todo_dir):
     envb = entry(journal["md"], "environment")
     for needle in (str(todo_dir), "deploy", "docker-compose.vps.override.yml", ".env.prod", "/data/organizer.db", "deploy_db_data"):
         assert needle in envb
+    # the OS is read from the host, not left blank
+    import platform
+    assert f"(kernel {platform.release()})" in envb and "- OS: Debian" in envb, envb
 
     res = daily(journal)
     assert res.rc == 0, res

@@ -129,6 +129,17 @@ def test_check_mode_changes_nothing(sprint):
     assert network_login(NEW_PG_PASSWORD).rc == 0
 
 
+def test_a_failing_status_command_rolls_the_rotation_back_with_its_error_line(sprint):
+    """The app's Alembic status after the rotation is judged: a failing command is a failed rotation."""
+    res = rotate(extra_vars={"rotate_secrets_kinds": "postgres_password", "rotate_secrets_postgres_password": "PLANTEDstatusFailPassw0rd51",
+                             "stack_migration_status_command": ["alembic", "nosuchcommand"]})
+    assert res.rc != 0 and "rolled back" in res.output and "invalid choice" in res.output, res
+    assert network_login(NEW_PG_PASSWORD).rc == 0, "the previous password is back in the database"
+    assert network_login("PLANTEDstatusFailPassw0rd51").rc != 0
+    assert healthy() and pending_recreations(sprint) == []
+    assert "Rotation of DB_URL, POSTGRES_PASSWORD on sprint rolled back" in (sprint / "OPS_JOURNAL.md").read_text()
+
+
 def test_after_a_rotation_restore_and_deploy_do_not_restart_the_db(sprint):
     """Rotate, then restore production, then deploy: the db container is never recreated by surprise."""
     db = db_container()
@@ -170,7 +181,8 @@ def test_a_failing_alter_role_logs_the_verifier_not_the_password(sprint, tmp_pat
 
 
 def test_no_password_in_any_output_log_or_journal(sprint):
-    values = [OLD_PG_PASSWORD, NEW_PG_PASSWORD, WRONG_PG_PASSWORD, "PLANTEDnoRolePassw0rd77", "PLANTEDcheckOnlyPassw0rd42"]
+    values = [OLD_PG_PASSWORD, NEW_PG_PASSWORD, WRONG_PG_PASSWORD, "PLANTEDnoRolePassw0rd77", "PLANTEDcheckOnlyPassw0rd42",
+              "PLANTEDstatusFailPassw0rd51"]
     assert len(OUTPUTS) >= 5
     texts = OUTPUTS + [run(["docker", "logs", db_container()["Name"].lstrip("/")]).output]
     hits = [f"output #{i}: {v[:12]}" for i, text in enumerate(texts) for v in values if v in text]

@@ -107,7 +107,7 @@ def test_lock_of_a_killed_run_is_stale_and_broken_only_on_purpose_and_journaled(
     res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
     assert res.rc != 0 and "STALE" in res.output and f"its run (pid {pid}" in res.output and "stack_lock_break_stale=true" in res.output, res
     res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_break_stale": True})
-    assert res.rc == 0, res
+    assert res.rc == 0, [line for line in res.output.splitlines() if "fatal:" in line or "FAILED" in line or "msg" in line][-8:]
     journal = (todo_dir / "OPS_JOURNAL.md").read_text()
     assert "Stale stack lock of todo broken" in journal and "victim via deploy.yml" in journal
     assert not lock.exists()
