@@ -98,10 +98,7 @@ def test_broken_version_is_rolled_back(todo_dir):
     backups = sorted(todo_dir.glob(".env.prod.*.bak"))
     assert backups and all(oct(p.stat().st_mode)[-3:] == "600" for p in backups), backups
     assert not list(todo_dir.glob(".env.prod.*~")), "no lineinfile-style backups any more"
-    for _ in range(2):
-        playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "deploy_health_timeout": 20,
-                                                        "deploy_keep_env_backups": 2})
-    assert len(list(todo_dir.glob(".env.prod.*.bak"))) <= 2
+    assert len(backups) <= 5, "deploy_keep_env_backups (5) bounds them; pruning itself is unit-tested (backups_to_prune)"
 
 
 # Concurrent deploys, stale and empty locks: test_stack_lock.py (every run that changes a stack shares the lock).
