@@ -80,8 +80,13 @@ def test_backup_killed_mid_archive_leaves_nothing_the_next_run_does_not_clean(sa
     half_a_day_ago = time.time() - 13 * 3600
     for staging in stagings:
         os.utime(staging, (half_a_day_ago, half_a_day_ago))
+    # The killed run also left its stack lock: the next run names it STALE at once (no waiting) and needs it broken.
     res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_s3_enabled": False, "stack_backup_local_dir": str(local)})
+    assert res.rc != 0 and "STALE" in res.output and "is gone" in res.output, res
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_s3_enabled": False, "stack_backup_local_dir": str(local),
+                                                                  "stack_lock_break_stale": True})
     assert res.rc == 0, res
+    assert "Stale stack lock of todo broken" in (todo_dir / "OPS_JOURNAL.md").read_text()
     left = sorted(p.name for p in local.iterdir())
     assert [n for n in left if n.endswith(".partial") or n.startswith(".staging-")] == [], left
     done = archives(local, "todo")

@@ -205,9 +205,10 @@ def acquire(path, holder, token, now, stale_after, break_stale=False, owner=None
                     raise
                 continue
             return info, 'taken', dict(current, stale=stale)
-        if clock() >= deadline:
+        # Waiting helps only while the holder may still finish; a stale lock never goes away by itself.
+        if stale or clock() >= deadline:
             msg = held_message(path, current, mtime, now, stale)
-            if wait > 0:
+            if wait > 0 and not stale:
                 msg = 'waited %ss: %s' % (wait, msg)
             raise LockHeld(msg, current, stale)
         sleep(min(2.0, max(0.1, deadline - clock())))

@@ -143,3 +143,12 @@ def test_exactly_one_of_twenty_simultaneous_runs_wins(tmp_path):
             winners.append(results.get())
         assert len(winners) == 1, (round_, winners)
         assert read_lock(path)[0]['token'] == 'tok-%d' % winners[0]
+
+
+def test_a_stale_lock_fails_a_waiting_run_at_once(tmp_path):
+    path = str(tmp_path / 'stack.lock')
+    acquire(path, 'old', 'tok-o', NOW - datetime.timedelta(hours=3), 3600)
+    calls = []
+    with pytest.raises(LockHeld, match='STALE') as exc:
+        acquire(path, 'backup', 'tok-b', NOW, 3600, wait=600, sleep=calls.append, clock=iter(range(1000)).__next__)
+    assert calls == [] and not str(exc.value).startswith('waited')
