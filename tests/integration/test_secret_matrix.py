@@ -98,6 +98,7 @@ def test_failed_deploy_rolled_back(planted):
 def test_failed_rotation_through_ansible_runner(planted, tmp_path):
     import ansible_runner
 
+    (tmp_path / "runner").mkdir()
     values = tmp_path / "secrets.yml"
     values.write_text(json.dumps({"postgres_password": "PLANTEDforcedPg\"Pw$1\\Zz99"}))
     values.chmod(0o600)
