@@ -16,7 +16,7 @@ export EE_SUITE      ?= bookworm
 export EE_BASE_IMAGE ?= tgops-sandbox/ee-base:$(EE_SUITE)
 export EE_IMAGE      ?= tgops-ee/ee:latest
 
-.PHONY: help setup venv images ee test unit sanity lint ruff integration molecule demo collection changelog \
+.PHONY: help setup venv images ee test checks unit sanity lint ruff integration integration-sandbox integration-offline molecule demo collection changelog \
         sandbox-up sandbox-down bench bench-smoke clean docs
 
 help: ## Show the targets.
@@ -39,7 +39,19 @@ images: ## Build the sandbox images (mmdebstrap base + app images, no registry).
 ee: venv ## Build the execution environment with ansible-builder FROM a local mmdebstrap base (no registry; cached by content hash).
 	ee/build.sh
 
-test: unit ruff sanity lint integration bench-smoke ## The whole suite: unit, ruff, sanity, lint, integration, bench smoke.
+# Two lanes at once: the sandbox tests are serial (fixed Compose projects and ports)
+# and mostly wait on one Ansible process, so the checks that need no sandbox
+# (unit, ruff, sanity, lint, the offline integration tests) run beside them.
+test: venv images ee ## The whole suite: unit, ruff, sanity, lint, integration (two lanes), bench smoke.
+	$(MAKE) --no-print-directory -j2 --output-sync=target checks integration-sandbox
+	$(MAKE) --no-print-directory bench-smoke
+
+checks: venv ## Everything that needs no sandbox: unit, ruff, sanity, lint, offline integration tests.
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory ruff
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory integration-offline
 
 unit: venv ## Unit tests of module_utils (ansible-test units layout).
 	cd $(COLLECTION) && ansible-test units --venv --python 3.11 --requirements
@@ -54,7 +66,13 @@ lint: venv ## ansible-lint, production profile.
 	$(BIN)/ansible-lint --profile production
 
 integration: venv images ee ## Integration tests against the real sandbox (Docker, Postgres, S3, Bot API).
-	$(BIN)/pytest -p no:cacheprovider tests/integration
+	$(BIN)/pytest -p no:cacheprovider --durations=25 tests/integration
+
+integration-sandbox: venv images ee ## The integration tests that use the shared sandbox (one at a time).
+	$(BIN)/pytest -p no:cacheprovider --durations=40 -m sandbox tests/integration
+
+integration-offline: venv ## The integration tests that need no sandbox (real Docker, sshd, fake AWX, built tarballs).
+	$(BIN)/pytest -p no:cacheprovider -m "not sandbox" tests/integration
 
 molecule: venv images ## Molecule scenario on the sandbox (converge, idempotence, testinfra verify).
 	sandbox/bin/up.sh all

@@ -132,6 +132,19 @@ TODO = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sandbox: uses the shared sandbox (fixed Compose projects and ports); set by "
+                            "pytest_collection_modifyitems, so `-m sandbox` / `-m 'not sandbox'` split the suite into a "
+                            "serial lane and one that can run beside it (make test)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test whose fixtures reach the session sandbox: those must run one at a time."""
+    for item in items:
+        if "sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sandbox)
+
+
 @pytest.fixture(scope="session")
 def docker_engine():
     res = run(["docker", "info", "--format", "{{.ServerVersion}}"])

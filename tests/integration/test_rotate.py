@@ -237,7 +237,7 @@ def test_no_value_leaks_anywhere(sprint, tmp_path):
     unpacked = tmp_path / "unpacked"
     unpacked.mkdir()
     for archive in (sandbox_root() / "backups" / "sprint").glob("*.tar.*"):
-        if archive.name.endswith(".sha256"):
+        if archive.name.endswith(".sha256") or archive.is_symlink():  # latest.* links name an archive scanned already
             continue
         dest = unpacked / archive.name
         dest.mkdir()
