@@ -46,8 +46,19 @@ class Result:
     def __repr__(self) -> str:  # shown by pytest when an assertion fails
         return str(self)
 
+    def failures(self) -> list[str]:
+        """The lines of an Ansible run that say what failed (the fatal task and its msg), first ones first."""
+        lines = self.output.splitlines()
+        picked = []
+        for i, line in enumerate(lines):
+            if line.startswith(("fatal:", "failed:", "ERROR!", "[ERROR]")) or "FAILED!" in line:
+                picked.extend(lines[max(0, i - 1):i + 12])
+        return [line[:400] for line in picked[:120]]
+
     def __str__(self) -> str:
-        return f"$ {shlex.join(map(str, self.cmd))}\nrc={self.rc}\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
+        head = "\n".join(self.failures())
+        return (f"$ {shlex.join(map(str, self.cmd))}\nrc={self.rc}\n--- what failed\n{head}\n"
+                f"--- stdout (tail)\n{self.stdout[-6000:]}\n--- stderr (tail)\n{self.stderr[-3000:]}")
 
 
 def run(cmd, *, env=None, cwd=REPO, timeout=900, check=False, input=None) -> Result:
