@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,13 +166,63 @@ def docker_engine():
     return res.stdout.strip()
 
 
+_SANDBOX_UP: list[bool] = []
+# The health URL of each sandbox stack (sprint's says "error" unless Alembic is at head for the running release).
+STACK_HEALTH = {"todo": "http://127.0.0.1:8101/health", "sprint": "http://127.0.0.1:8102/health"}
+
+
 @pytest.fixture(scope="session")
 def sandbox(docker_engine):
     """All sandbox stacks up (fakes, todo, sprint), fresh for this session."""
     run([SANDBOX_BIN / "up.sh", "all", "--fresh"], env=PLANTED, check=True, timeout=900)
+    _SANDBOX_UP.append(True)
     yield sandbox_root()
+    _SANDBOX_UP.clear()
     if os.environ.get("TGOPS_KEEP_SANDBOX") != "1":
         run([SANDBOX_BIN / "down.sh", "all"], timeout=600)
+
+
+def fresh_stack(stack: str) -> None:
+    """Put one sandbox stack back as `up.sh` first made it (v1, seed data, planted secrets): a known starting point."""
+    run([SANDBOX_BIN / "up.sh", stack, "--fresh"], env=PLANTED, check=True, timeout=900)
+
+
+def stack_health(stack: str) -> str:
+    """'200' or what the health URL said instead (status and body, or the connection error)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(STACK_HEALTH[stack], timeout=3) as resp:
+            return str(resp.status)
+    except urllib.error.HTTPError as exc:
+        return f"{exc.code} {exc.read()[:300].decode(errors='replace')}"
+    except OSError as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stacks_left_serving():
+    """Every test file must leave both stacks serving (production is serving again when a run ends).
+
+    A file that does not is reported as an error at its teardown, and the stack is put back fresh so the damage does
+    not spread to the files after it.
+    """
+    yield
+    if not _SANDBOX_UP:
+        return
+    broken = {}
+    for stack in STACK_HEALTH:
+        for _ in range(15):  # a stack that is still starting gets 30 s
+            said = stack_health(stack)
+            if said == "200":
+                break
+            time.sleep(2)
+        else:
+            broken[stack] = said
+    for stack in broken:
+        fresh_stack(stack)
+    assert not broken, f"this test file left a sandbox stack not serving (put back fresh for the next file): {broken}"
 
 
 S3_ENDPOINT = "http://127.0.0.1:9000"

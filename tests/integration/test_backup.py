@@ -185,8 +185,10 @@ def test_corrupted_sqlite_is_refused_and_not_uploaded(s3, todo_dir, tmp_path):
     env_file = stack / ".env.prod"
     env_file.write_text(env_file.read_text().replace("API_PORT=8101", "API_PORT=8191") + "\nAPI_PORT=8191\n")
     files = TODO["files"]
-    compose(stack, "tgopscorrupt", files, ".env.prod", "up", "-d", "--wait", "api")
+    # A run killed before its cleanup may have left the project (and its corrupt volume): start from nothing.
+    compose(stack, "tgopscorrupt", files, ".env.prod", "down", "-v", "--remove-orphans", check=False)
     try:
+        compose(stack, "tgopscorrupt", files, ".env.prod", "up", "-d", "--wait", "api")
         host = run(["docker", "volume", "inspect", "-f", "{{.Mountpoint}}", "tgopscorrupt_db_data"], check=True).stdout.strip()
         compose(stack, "tgopscorrupt", files, ".env.prod", "stop", "api")
         dbf = Path(host) / "organizer.db"

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import compose, playbook, run, sandbox_root, scan_for_secrets
+from conftest import compose, fresh_stack, playbook, run, sandbox_root, scan_for_secrets
 
 TODO_LIMIT = ["-l", "todo_stacks"]
 SPRINT_LIMIT = ["-l", "sprint_stacks"]
@@ -166,6 +166,13 @@ def test_failing_migration_command_names_its_error_and_the_backup(todo_dir):
     assert healthy(TODO_URL)
 
 
+@pytest.fixture(scope="module")
+def sprint_v1(sandbox):
+    """The downgrade tests start from v1 at 0003 (head), whatever the files before them left (test_deploy upgrades)."""
+    fresh_stack("sprint")
+
+
+@pytest.mark.usefixtures("sprint_v1")
 def test_rollback_downgrades_with_the_new_release_and_journals_it(sprint_dir):
     assert "0003" in alembic_current(sprint_dir) and "(head)" in alembic_current(sprint_dir)
     # v2 migrates to 0004; the gate then fails (a health URL nobody serves), and the rollback must downgrade.
@@ -183,6 +190,7 @@ def test_rollback_downgrades_with_the_new_release_and_journals_it(sprint_dir):
     assert healthy(SPRINT_URL)
 
 
+@pytest.mark.usefixtures("sprint_v1")
 def test_failed_downgrade_is_journaled_as_failed_with_its_cause(sprint_dir):
     failing = ["alembic", "downgrade", "0001_no_such_revision"]
     res = playbook("deploy.yml", *SPRINT_LIMIT,

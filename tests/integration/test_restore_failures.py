@@ -160,14 +160,16 @@ def test_corrupt_live_sqlite_gets_a_raw_safety_copy_and_is_restored(sandbox, tod
     for p in stack.glob("OPS_JOURNAL*"):
         p.unlink()
     env_file = stack / ".env.prod"
-    env_file.write_text(env_file.read_text().replace("API_PORT=8101", "API_PORT=8191") + "\nAPI_PORT=8191\n")
+    env_file.write_text(env_file.read_text().replace("API_PORT=8101", "API_PORT=8192") + "\nAPI_PORT=8192\n")
     files = TODO["files"]
     project = "tgopsrestorecorrupt"
-    compose(stack, project, files, ".env.prod", "up", "-d", "--wait", "api")
+    # A run killed before its cleanup may have left the project (and its corrupt volume): start from nothing.
+    compose(stack, project, files, ".env.prod", "down", "-v", "--remove-orphans", check=False)
     local = tmp_path / "bk"
     common = {"stack_dir": str(stack), "stack_project": project, "stack_journal_path": str(tmp_path / "J.md"),
-              "stack_backup_local_dir": str(local), "backup_s3_enabled": False, "stack_health_url": "http://127.0.0.1:8191/health"}
+              "stack_backup_local_dir": str(local), "backup_s3_enabled": False, "stack_health_url": "http://127.0.0.1:8192/health"}
     try:
+        compose(stack, project, files, ".env.prod", "up", "-d", "--wait", "api")
         res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=common)
         assert res.rc == 0, res
         host = run(["docker", "volume", "inspect", "-f", "{{.Mountpoint}}", f"{project}_db_data"], check=True).stdout.strip()
@@ -199,6 +201,6 @@ def test_corrupt_live_sqlite_gets_a_raw_safety_copy_and_is_restored(sandbox, tod
         check = run(["docker", "exec", f"{project}-api-1", "python3", "-c",
                      "import sqlite3; print(sqlite3.connect('/data/organizer.db').execute('PRAGMA integrity_check').fetchone()[0])"])
         assert check.stdout.strip() == "ok", check
-        assert http_status("http://127.0.0.1:8191/health") == "200"
+        assert http_status("http://127.0.0.1:8192/health") == "200"
     finally:
         compose(stack, project, files, ".env.prod", "down", "-v", "--remove-orphans", check=False)
