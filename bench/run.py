@@ -270,13 +270,15 @@ def pair_deploy(reps):
         reset_todo_to_v1()
         bare.append(timed(["bash", BASE / "deploy_v1_v2.sh"], env=todo_env(), probe_url=url))
         reset_todo_to_v1()
-        ours.append(timed(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "v2"}), probe_url=url))
+        # Rehearsal off: the baseline does the same safety steps; pair 8 measures what the rehearsal adds.
+        ours.append(timed(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "v2", "deploy_rehearse": False}),
+                          probe_url=url))
         log(f"  rep {i + 1}: playbook {ours[-1]['seconds']} s ({ours[-1]['unavailable_s']} s down), "
             f"bare {bare[-1]['seconds']} s ({bare[-1]['unavailable_s']} s down)")
     extra = {"unavailable_ours_median_s": statistics.median(o["unavailable_s"] for o in ours),
              "unavailable_baseline_median_s": statistics.median(b["unavailable_s"] for b in bare)}
     extra["unavailable_added_s"] = round(extra["unavailable_ours_median_s"] - extra["unavailable_baseline_median_s"], 3)
-    return [summarize("Deploy v1 -> v2 (todo)", ours, bare, "<= 2x wall, <= +0.5 s unavailable", extra=extra)]
+    return [summarize("Deploy v1 -> v2 (todo, rehearsal off)", ours, bare, "<= 2x wall, <= +0.5 s unavailable", extra=extra)]
 
 
 def ensure_todo_at(version):
@@ -356,7 +358,9 @@ def pair_bad_release(reps):
         bare.append(bad_release(["bash", BASE / "deploy_broken_rollback.sh"],
                                 {**todo_env(), "BAD_VERSION": "broken", "GOOD_VERSION": "v2"}, lambda p: p.returncode == 0))
         ensure_todo_at("v2")
-        ours.append(bad_release(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "broken"}), None,
+        # Rehearsal off: this measures the production gate (with it on, the release never reaches production).
+        ours.append(bad_release(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "broken", "deploy_rehearse": False}),
+                                None,
                                 lambda p: p.returncode != 0 and "rolled back to the previous images (healthy again)" in p.stdout))
         log(f"  rep {i + 1}: playbook {ours[-1]} ; by hand {bare[-1]}")
 
@@ -370,6 +374,21 @@ def pair_bad_release(reps):
     return [summarize("Outage of a bad release (todo:broken over v2)", ours, bare,
                       "previous version serves within 30 s of the new containers starting",
                       unit="longest window without HTTP 200", extra=extra)]
+
+
+def pair_rehearsal(reps):
+    log("pair 8: the deploy rehearsal of the current release vs the restore verification of the same DB (todo, sprint)")
+    play = REPO / "tests" / "integration" / "playbooks" / "rehearse-current.yml"
+    out = []
+    for stack in ("todo", "sprint"):
+        ours, base = [], []
+        for i in range(reps):
+            base.append(timed(playbook_cmd("restore.yml", "-l", f"{stack}_stacks", extra={"restore_mode": "verify"})))
+            ours.append(timed([VENV_BIN / "ansible-playbook", play, "-l", f"{stack}_stacks"]))
+            log(f"  rep {i + 1} ({stack}): rehearsal {ours[-1]['seconds']} s, restore verification {base[-1]['seconds']} s")
+        out.append(summarize(f"Deploy rehearsal ({stack}) vs restore verification", ours, base, "<= 1.5x",
+                             note="what a rehearsed deploy adds over deploy_rehearse=false"))
+    return out
 
 
 def pair_sqlite_backup(reps, sizes, out_dir):
@@ -497,7 +516,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny data, one repetition: checks the suite runs")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--out", type=Path, default=REPO / "bench")
-    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-7)")
+    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-8)")
     parser.add_argument("--merge", action="store_true", help="with --only: replace those results in the existing results.json")
     args = parser.parse_args(argv)
     args.reps = args.reps or (1 if args.smoke else 5)
@@ -521,6 +540,7 @@ def main(argv=None):
         (1, lambda: pair_daily_check(args.reps)),
         (6, lambda: pair_fleet(args.reps, counts, work)),
         (2, lambda: pair_deploy(args.reps)),
+        (8, lambda: pair_rehearsal(args.reps)),
         (7, lambda: pair_bad_release(args.reps)),
         (3, lambda: pair_sqlite_backup(args.reps, sizes, work)),
         (5, lambda: pair_restore(args.reps, work)),
@@ -538,8 +558,8 @@ def main(argv=None):
             previous = [r for r in previous if r["operation"].split(",")[0] not in names]
             results.extend(fresh)
             write_report(previous + results, args.out, machine, args)
-    if not only and len(results) != 9 or args.merge and len(previous + results) != 9:
-        log(f"incomplete: {len(results)} of 9 results")
+    if not only and len(results) != 11 or args.merge and len(previous + results) != 11:
+        log(f"incomplete: {len(results)} of 11 results")
         return 1
     failed = [r["operation"] for r in results if any(r["rc_ours"]) or any(r["rc_baseline"])]
     if failed:

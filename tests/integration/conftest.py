@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -105,6 +106,25 @@ def compose(stack_dir: Path, project: str, files: list, env_file: str, *args, ch
         cmd += ["-f", stack_dir / f]
     cmd += ["--env-file", stack_dir / env_file, *args]
     return run(cmd, check=check)
+
+
+# Deploys whose subject is another feature (gate failures, locks, fleet order, rotations) skip the rehearsal: it is tested
+# in test_deploy_rehearsal.py and on the good upgrade of test_deploy, and would add its scratch copy to every deploy here.
+NO_REHEARSAL = {"deploy_rehearse": False}
+
+
+def todo_copy(todo_dir: Path, dest: Path, port: int) -> Path:
+    """A throw-away copy of the todo stack directory that starts on its own, whatever earlier tests did to the original.
+
+    The copy publishes the api on `port` and migrates itself on start (AUTO_MIGRATE=1, the fresh sandbox's behaviour):
+    an earlier test may have left the live env with AUTO_MIGRATE=0 (the split-volume replica), which a copy with a new,
+    empty volume cannot serve with. The journal is not copied.
+    """
+    shutil.copytree(todo_dir, dest, ignore=shutil.ignore_patterns(".git", "OPS_JOURNAL*"))
+    env_file = dest / ".env.prod"
+    keep = [line for line in env_file.read_text().splitlines() if not line.startswith(("API_PORT=", "AUTO_MIGRATE="))]
+    env_file.write_text("\n".join(keep + [f"API_PORT={port}", "AUTO_MIGRATE=1"]) + "\n")
+    return dest
 
 
 # Known secret values planted in the sandbox env files; leak tests scan every

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import S3_BUCKET, S3_ENDPOINT, TODO, VENV_BIN, aws_env, compose, playbook, run, sandbox_root, scan_for_secrets
+from conftest import S3_BUCKET, S3_ENDPOINT, TODO, VENV_BIN, aws_env, compose, playbook, run, sandbox_root, scan_for_secrets, todo_copy
 
 TODO_PREFIX = "todo"
 SPRINT_PREFIX = "sprint-bot"
@@ -128,6 +128,29 @@ def test_s3_unreachable_keeps_the_local_archive_and_latest(backed_up, s3):
     assert "FAILED at 'Upload to S3" in journal("todo")
 
 
+def test_large_upload_runs_async_and_reports_its_progress(backed_up, s3):
+    """Issue 14 (7): thresholds lowered so a 3 MiB file set takes the path of a large backup."""
+    big = sandbox_root() / "todo" / "exports.bin"
+    big.write_bytes(os.urandom(3 * 1024 * 1024 + 123))  # incompressible: the archive really is > 3 MiB
+    knobs = {"backup_file_sets": ["exports.bin"], "backup_async_min_mib": 0, "backup_async_poll": 1, "backup_progress_mib": 1}
+    try:
+        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=knobs)
+        assert res.rc == 0, res
+        assert "ASYNC OK on todo-sandbox" in res.output, res
+        entry = journal("todo").split("— Backup")[-1]
+        flat_entry = " ".join(entry.split())
+        assert "Transfers: archive todo-" in flat_entry and "(100%)" in flat_entry, entry
+        assert "; upload s3://" in flat_entry and "; verify s3://" in flat_entry and flat_entry.count("(100%)") == 3, entry
+        # The failure of an async upload still names its cause, and the local archive is kept.
+        sha = latest_sha(s3, TODO_PREFIX)
+        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=knobs, env={"TGOPS_S3_ENDPOINT": "http://127.0.0.1:9"})
+        assert res.rc != 0
+        assert "not reachable" in res.output and "is kept" in res.output, res
+        assert latest_sha(s3, TODO_PREFIX) == sha
+    finally:
+        big.unlink(missing_ok=True)
+
+
 def test_truncated_archive_is_refused(backed_up, tmp_path):
     newest = sorted(local_dir("todo").glob("todo-*.tar.zst"))[-1]
     bad = local_dir("todo") / "todo-20200101T000000Z.tar.zst"
@@ -180,10 +203,7 @@ def test_stale_staging_of_a_killed_backup_is_removed(backed_up, tmp_path):
 
 def test_corrupted_sqlite_is_refused_and_not_uploaded(s3, todo_dir, tmp_path):
     """A throw-away copy of the todo stack (project tgopscorrupt) with a corrupted DB."""
-    stack = tmp_path / "corrupt"
-    shutil.copytree(todo_dir, stack, ignore=shutil.ignore_patterns(".git", "OPS_JOURNAL*"))
-    env_file = stack / ".env.prod"
-    env_file.write_text(env_file.read_text().replace("API_PORT=8101", "API_PORT=8191") + "\nAPI_PORT=8191\n")
+    stack = todo_copy(todo_dir, tmp_path / "corrupt", 8191)
     files = TODO["files"]
     # A run killed before its cleanup may have left the project (and its corrupt volume): start from nothing.
     compose(stack, "tgopscorrupt", files, ".env.prod", "down", "-v", "--remove-orphans", check=False)

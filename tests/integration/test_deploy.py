@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import compose, playbook, run, sandbox_root, scan_for_secrets
+from conftest import NO_REHEARSAL, compose, playbook, run, sandbox_root, scan_for_secrets
 
 SPLIT = {"stack_migration_service": "migrate", "stack_migration_compose_files": ["docker-compose.split-volume.yml"]}
 TODO_LIMIT = ["-l", "todo_stacks"]
@@ -67,9 +67,13 @@ def test_upgrade_v1_to_v2_of_both_stacks(todo_dir, sprint_dir):
     assert int(sqlite(f"SELECT count(*) FROM tasks WHERE id <= {before_max}")) == before_rows
     assert int(sqlite("SELECT count(*) FROM tasks")) > before_rows
     assert "(head)" in alembic_current(sprint_dir) and "0004" in alembic_current(sprint_dir)
+    # Issue 15: both releases were rehearsed on a scratch copy first (deploy_rehearse defaults to true).
+    flat = " ".join(res.output.split())
+    assert "Rehearsal passed in" in flat and "on deploy-rehearsal" in flat and "on sprint-rehearsal" in flat, res
     for stack in ("todo", "sprint"):
         text = (sandbox_root() / stack / "OPS_JOURNAL.md").read_text()
         assert "— Deploy" in text and "— Migration" in text
+        assert "Rehearsal: passed in" in " ".join(text.rsplit("— Deploy", 1)[-1].split()), text[-1500:]
         assert "/ping: answered in" in text, "the health gate did not prove the bot answers /ping"
     assert scan_for_secrets(texts=[res.output]) == []
     # a second run changes nothing
@@ -86,7 +90,7 @@ def test_check_mode_shows_and_changes_nothing(todo_dir):
 
 
 def test_broken_version_is_rolled_back(todo_dir):
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "deploy_health_timeout": 20})
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "deploy_health_timeout": 20, **NO_REHEARSAL})
     assert res.rc != 0, res
     assert "rolled back" in res.output
     assert image_of("deploy-api-1") == "tgops-sandbox/todo:v2"
@@ -119,7 +123,7 @@ def test_bad_input_is_refused_without_change(todo_dir, extra, needle):
 
 def test_health_url_that_never_answers_times_out_and_rolls_back(todo_dir):
     t0 = time.monotonic()
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "deploy_health_url": "http://127.0.0.1:8199/health",
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL, "deploy_health_url": "http://127.0.0.1:8199/health",
                                                          "deploy_health_timeout": 6})
     assert res.rc != 0 and "Health gate failed" in res.output and "within 6 s" in res.output, res
     assert time.monotonic() - t0 < 300

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import playbook, run
+from conftest import NO_REHEARSAL, playbook, run
 from fleet import Sshd, inventory_args, remove_host, render_host, write_inventory
 
 HOSTS = 3
@@ -52,7 +52,7 @@ def test_serial_deploy_stops_at_the_first_failed_gate(fleet):
     inv = write_inventory(fleet["work"] / "fleet-deploy.json", fleet["hosts"], fleet["sshd"],
                           {"fleet-2": {"deploy_health_url": "http://127.0.0.1:8199/health", "deploy_health_timeout": 6}})
     untouched = container_ids("fleet3")
-    res = playbook("deploy.yml", *inventory_args(inv), extra_vars={"deploy_version": "v2"})
+    res = playbook("deploy.yml", *inventory_args(inv), extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     assert res.rc != 0, res
     h1, h2, h3 = fleet["hosts"]
     assert app_version(h1) == "v2" and image_of("fleet1-api-1") == "tgops-sandbox/todo:v2"

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import compose, fresh_stack, playbook, run, sandbox_root, scan_for_secrets
+from conftest import NO_REHEARSAL, compose, fresh_stack, playbook, run, sandbox_root, scan_for_secrets
 
 TODO_LIMIT = ["-l", "todo_stacks"]
 SPRINT_LIMIT = ["-l", "sprint_stacks"]
@@ -100,7 +100,7 @@ def healthy(url) -> bool:
 # -- section 7: a bad release costs seconds ------------------------------------------------------------------------
 
 def test_bad_release_is_rolled_back_as_soon_as_docker_reports_it_unhealthy(todo_dir):
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     assert res.rc == 0, res
     rows_before = int(todo_sqlite("SELECT count(*) FROM tasks"))
     poller = Poller(TODO_URL)
@@ -108,7 +108,7 @@ def test_bad_release_is_rolled_back_as_soon_as_docker_reports_it_unhealthy(todo_
     time.sleep(0.5)
     t0 = time.monotonic()
     # The default gate timeout (60 s): the gate must not wait it out.
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken"})
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", **NO_REHEARSAL})
     run_s = time.monotonic() - t0
     poller.stop()
     assert res.rc != 0 and "rolled back to the previous images (healthy again)" in res.output, res
@@ -177,7 +177,7 @@ def test_rollback_downgrades_with_the_new_release_and_journals_it(sprint_dir):
     assert "0003" in alembic_current(sprint_dir) and "(head)" in alembic_current(sprint_dir)
     # v2 migrates to 0004; the gate then fails (a health URL nobody serves), and the rollback must downgrade.
     res = playbook("deploy.yml", *SPRINT_LIMIT,
-                   extra_vars={"deploy_version": "v2", "deploy_health_url": DEAD_URL, "deploy_health_timeout": 5})
+                   extra_vars={"deploy_version": "v2", "deploy_health_url": DEAD_URL, "deploy_health_timeout": 5, **NO_REHEARSAL})
     assert res.rc != 0 and "rolled back" in res.output, res
     assert "downgrade" not in res.output.split("Cause:", 1)[-1].split("The incident", 1)[0].lower(), res
     current = alembic_current(sprint_dir)
@@ -194,7 +194,7 @@ def test_rollback_downgrades_with_the_new_release_and_journals_it(sprint_dir):
 def test_failed_downgrade_is_journaled_as_failed_with_its_cause(sprint_dir):
     failing = ["alembic", "downgrade", "0001_no_such_revision"]
     res = playbook("deploy.yml", *SPRINT_LIMIT,
-                   extra_vars={"deploy_version": "v2", "deploy_health_url": DEAD_URL, "deploy_health_timeout": 5,
+                   extra_vars={"deploy_version": "v2", "deploy_health_url": DEAD_URL, "deploy_health_timeout": 5, **NO_REHEARSAL,
                                "stack_migration_downgrade_command": failing})
     try:
         assert res.rc != 0 and "rolled back" in res.output, res

@@ -160,29 +160,37 @@ def test_split_volume_is_diagnosed_and_migrated_only_when_confirmed(stacks, tmp_
     todo = stacks / "todo"
     # The 2026-02-22 replica: an empty runtime DB (the app does not migrate itself) and migrations applied by the
     # `migrate` service into another volume.
-    set_env(todo / ".env.prod", "AUTO_MIGRATE", "0")
-    compose(todo, "deploy", TODO_FILES, ".env.prod", "down")
-    run(["docker", "volume", "rm", "-f", "deploy_db_data", "deploy_runtime_data"], check=True)
-    compose(todo, "deploy", TODO_FILES, ".env.prod", "up", "-d")
-    compose(todo, "deploy", TODO_FILES + ["docker-compose.split-volume.yml"], ".env.prod", "run", "--rm", "migrate")
-    wait_for(lambda: not healthy(8101), 30, "the api to report the missing table")
-    split = tmp_path / "split.yml"
-    split.write_text(json.dumps({"all": {"hosts": {"todo-sandbox": {
-        "stack_migration_service": "migrate", "stack_migration_compose_files": ["docker-compose.split-volume.yml"]}}}}))
-    inv = ["-i", str(REPO / "inventories" / "sandbox"), "-i", str(split), *TODO_LIMIT]
-    ids = run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=deploy"], check=True).stdout
-    res = oncall(*inv, runbook="no-such-table")
-    assert res.rc == 0, res
-    entry = last_incident(todo)
-    assert "Split volume" in entry and "deploy_db_data" in entry and "deploy_runtime_data" in entry, entry
-    assert "DB copy in volume deploy_runtime_data" in entry and "incident_confirm=todo" in entry
-    assert run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=deploy"], check=True).stdout == ids
-    assert not healthy(8101)
-    res = oncall(*inv, runbook="no-such-table", incident_confirm="todo")
-    assert res.rc == 0, res
-    wait_for(lambda: healthy(8101), 60, "todo health after the migration")
-    entry = last_incident(todo)
-    assert "Applied the migrations in api (runtime volume deploy_db_data)" in entry and "health OK" in entry, entry
+    env_file = todo / ".env.prod"
+    original = env_file.read_text()
+    try:
+        set_env(todo / ".env.prod", "AUTO_MIGRATE", "0")
+        compose(todo, "deploy", TODO_FILES, ".env.prod", "down")
+        run(["docker", "volume", "rm", "-f", "deploy_db_data", "deploy_runtime_data"], check=True)
+        compose(todo, "deploy", TODO_FILES, ".env.prod", "up", "-d")
+        compose(todo, "deploy", TODO_FILES + ["docker-compose.split-volume.yml"], ".env.prod", "run", "--rm", "migrate")
+        wait_for(lambda: not healthy(8101), 30, "the api to report the missing table")
+        split = tmp_path / "split.yml"
+        split.write_text(json.dumps({"all": {"hosts": {"todo-sandbox": {
+            "stack_migration_service": "migrate", "stack_migration_compose_files": ["docker-compose.split-volume.yml"]}}}}))
+        inv = ["-i", str(REPO / "inventories" / "sandbox"), "-i", str(split), *TODO_LIMIT]
+        ids = run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=deploy"], check=True).stdout
+        res = oncall(*inv, runbook="no-such-table")
+        assert res.rc == 0, res
+        entry = last_incident(todo)
+        assert "Split volume" in entry and "deploy_db_data" in entry and "deploy_runtime_data" in entry, entry
+        assert "DB copy in volume deploy_runtime_data" in entry and "incident_confirm=todo" in entry
+        assert run(["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=deploy"], check=True).stdout == ids
+        assert not healthy(8101)
+        res = oncall(*inv, runbook="no-such-table", incident_confirm="todo")
+        assert res.rc == 0, res
+        wait_for(lambda: healthy(8101), 60, "todo health after the migration")
+        entry = last_incident(todo)
+        assert "Applied the migrations in api (runtime volume deploy_db_data)" in entry and "health OK" in entry, entry
+    finally:
+        # Later tests copy this stack into throw-away projects: leave its env and volumes as the sandbox made them.
+        env_file.write_text(original)
+        compose(todo, "deploy", TODO_FILES, ".env.prod", "up", "-d", "--wait")
+        run(["docker", "volume", "rm", "-f", "deploy_runtime_data"], check=True)
 
 
 def test_lost_backup_restores_verification_and_a_fresh_latest(stacks):

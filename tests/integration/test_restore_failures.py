@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TODO, compose, playbook, run, sandbox_root
+from conftest import TODO, compose, playbook, run, sandbox_root, todo_copy
 
 SPRINT_DB = "sprint-db-1"
 SPRINT_BOT = "sprint-sprint-bot-1"
@@ -155,12 +155,7 @@ def test_sqlite_restore_that_cannot_write_the_volume_leaves_the_db_and_serves_ag
 
 def test_corrupt_live_sqlite_gets_a_raw_safety_copy_and_is_restored(sandbox, todo_dir, tmp_path):
     """A corrupt live DB must not block its own restore: the safety backup is a raw copy flagged unverified."""
-    stack = tmp_path / "corrupt"
-    subprocess.run(["cp", "-a", str(todo_dir), str(stack)], check=True)
-    for p in stack.glob("OPS_JOURNAL*"):
-        p.unlink()
-    env_file = stack / ".env.prod"
-    env_file.write_text(env_file.read_text().replace("API_PORT=8101", "API_PORT=8192") + "\nAPI_PORT=8192\n")
+    stack = todo_copy(todo_dir, tmp_path / "corrupt", 8192)
     files = TODO["files"]
     project = "tgopsrestorecorrupt"
     # A run killed before its cleanup may have left the project (and its corrupt volume): start from nothing.

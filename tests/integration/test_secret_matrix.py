@@ -12,7 +12,7 @@ import json
 import tarfile
 
 import pytest
-from conftest import PLANTED, REPO, TODO, module, playbook, run, sandbox_root, scan_for_secrets
+from conftest import NO_REHEARSAL, PLANTED, REPO, TODO, module, playbook, run, sandbox_root, scan_for_secrets
 
 TRICKY_PG = "PLANTEDmx\"Pa$sw\\rd'42Zq"
 TRICKY_TODO = "PLANTEDtodo\"Se$cr\\et 'x'"
@@ -91,7 +91,7 @@ def test_failed_restore(planted):
 
 
 def test_failed_deploy_rolled_back(planted):
-    res = pb("deploy.yml", "-l", "todo_stacks", extra_vars={"deploy_version": "broken", "deploy_health_timeout": 30})
+    res = pb("deploy.yml", "-l", "todo_stacks", extra_vars={"deploy_version": "broken", "deploy_health_timeout": 30, **NO_REHEARSAL})
     assert res.rc != 0 and "rolled back" in res.output.lower(), res
 
 

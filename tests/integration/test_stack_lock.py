@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 
-from conftest import REPO, VENV_BIN, _env, playbook, run
+from conftest import NO_REHEARSAL, REPO, VENV_BIN, _env, playbook, run
 
 TODO_LIMIT = ["-l", "todo_stacks"]
 
@@ -67,11 +67,11 @@ def test_twenty_rounds_of_two_runs_at_the_same_instant(tmp_path):
 def test_deploy_refuses_a_concurrent_deploy_and_rotation_and_makes_a_backup_wait(todo_dir):
     lock = todo_dir / ".tgops-stack.lock"
     # A release that fails its gate and is rolled back holds the lock for a minute or more, whatever version runs now.
-    first = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "stack_lock_holder": "alice via deploy.yml"})
+    first = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken", "stack_lock_holder": "alice via deploy.yml", **NO_REHEARSAL})
     assert wait_for(lock, first), "the first deploy never took the lock"
     holder = json.loads(lock.read_text())
     assert holder["holder"] == "alice via deploy.yml" and holder["pid"] and holder["host"]
-    second = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_holder": "awx job 7"})
+    second = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_holder": "awx job 7", **NO_REHEARSAL})
     rotation = playbook("rotate-secrets.yml", *TODO_LIMIT, extra_vars={"rotate_secrets_kinds": "bot_token"})
     short_backup = playbook("backup.yml", *TODO_LIMIT, extra_vars={"backup_s3_enabled": False, "backup_lock_wait": 2})
     waiting_backup = start("backup.yml", *TODO_LIMIT, extra_vars={"backup_s3_enabled": False})
@@ -87,7 +87,7 @@ def test_deploy_refuses_a_concurrent_deploy_and_rotation_and_makes_a_backup_wait
 
 def test_read_only_playbooks_run_while_the_lock_is_held(todo_dir):
     lock = todo_dir / ".tgops-stack.lock"
-    first = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
+    first = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     try:
         assert wait_for(lock, first)
         res = playbook("stack-info.yml", *TODO_LIMIT)
@@ -98,16 +98,16 @@ def test_read_only_playbooks_run_while_the_lock_is_held(todo_dir):
 
 def test_lock_of_a_killed_run_is_stale_and_broken_only_on_purpose_and_journaled(todo_dir):
     lock = todo_dir / ".tgops-stack.lock"
-    victim = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_holder": "victim via deploy.yml"})
+    victim = start("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_holder": "victim via deploy.yml", **NO_REHEARSAL})
     assert wait_for(lock, victim)
     pid = json.loads(lock.read_text())["pid"]
     os.kill(pid, signal.SIGKILL)
     victim.wait(timeout=60)
     time.sleep(1)  # its workers die with it
     assert lock.exists(), "a killed run leaves its lock"
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     assert res.rc != 0 and "STALE" in res.output and f"its run (pid {pid}" in res.output and "stack_lock_break_stale=true" in res.output, res
-    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_break_stale": True})
+    res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", "stack_lock_break_stale": True, **NO_REHEARSAL})
     assert res.rc == 0, [line for line in res.output.splitlines() if "fatal:" in line or "FAILED" in line or "msg" in line][-8:]
     journal = (todo_dir / "OPS_JOURNAL.md").read_text()
     assert "Stale stack lock of todo broken" in journal and "victim via deploy.yml" in journal
@@ -118,7 +118,7 @@ def test_empty_lock_file_counts_as_held(todo_dir):
     lock = todo_dir / ".tgops-stack.lock"
     lock.write_text("")
     try:
-        res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2"})
+        res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
         assert res.rc != 0 and "empty lock file" in res.output and "Wait for that run" in res.output, res
         res = playbook("migrate.yml", *TODO_LIMIT)
         assert res.rc != 0 and "empty lock file" in res.output, res
@@ -129,6 +129,6 @@ def test_empty_lock_file_counts_as_held(todo_dir):
 
 def test_check_mode_reads_the_lock_and_writes_none(todo_dir):
     lock = todo_dir / ".tgops-stack.lock"
-    res = playbook("deploy.yml", *TODO_LIMIT, "--check", extra_vars={"deploy_version": "v2"})
+    res = playbook("deploy.yml", *TODO_LIMIT, "--check", extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     assert res.rc == 0 and not lock.exists(), res
     assert run(["curl", "-fsS", "http://127.0.0.1:8101/health"]).rc == 0

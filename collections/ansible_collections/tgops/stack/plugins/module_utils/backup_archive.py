@@ -56,6 +56,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     utc_now,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
+from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
 
 try:
     import zstandard
@@ -178,15 +179,18 @@ def expand_members(members):
 class HashingReader:
     """File wrapper that hashes and counts what is read through it."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, progress=None):
         self.handle = handle
         self.digest = hashlib.sha256()
         self.size = 0
+        self.progress = progress
 
     def read(self, size=-1):
         block = self.handle.read(size)
         self.digest.update(block)
         self.size += len(block)
+        if self.progress is not None:
+            self.progress(len(block))
         return block
 
     def hexdigest(self):
@@ -349,13 +353,15 @@ def verify_written(path, manifest, zstd_cli=None, has_zstandard=None):
 
 
 def create_archive(dest_dir, name, members, env_file=None, metadata=None, compression='auto', mode=DATA_MODE,
-                   zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False, verify=True):
+                   zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False, verify=True,
+                   progress_mib=DEFAULT_EVERY_MIB):
     """Write ``<dest_dir>/<name>.tar.(zst|gz)`` and its ``.sha256``; return the result dict.
 
     ``opener(path)`` returns the binary file object the python compressors write to (tests inject failures
     such as ENOSPC through it). With ``verify`` the written temp file is read back and checked against its manifest before
     it is renamed; the ``.sha256`` sidecar is written after that. On any failure the temp files are removed and BackupError
-    is raised. Temp files of earlier runs that were killed are removed first (``stale_removed``).
+    is raised. Temp files of earlier runs that were killed are removed first (``stale_removed``). ``result['progress']`` has
+    a line every ``progress_mib`` MiB of member data archived.
     """
     started = time.time()
     if has_zstandard is None:
@@ -400,12 +406,13 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
     comp = None
     try:
         comp = _Compressor(tool, tmp, zstd_cli, opener)
+        archived = TransferProgress('archive %s' % os.path.basename(archive), sum(f['size'] for f in files), progress_mib)
         entries = []
         with tarfile.open(fileobj=comp.stream, mode='w|', format=tarfile.PAX_FORMAT, bufsize=STREAM_BUFSIZE) as tar:
             tar.copybufsize = STREAM_BUFSIZE
             for item in files:
                 with open(item['src'], 'rb') as handle:
-                    reader = HashingReader(handle)
+                    reader = HashingReader(handle, archived)
                     tar.addfile(_tarinfo(item['name'], item['size'], item['mtime']), reader)
                 entries.append({'name': item['name'], 'size': reader.size, 'sha256': reader.hexdigest()})
             stamp = int(time.time())
@@ -463,7 +470,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             comp.close_stderr()
         os.close(lock_fd)
     result.update(size_bytes=size, sha256=digest, manifest=manifest, verified=bool(verify), stale_removed=stale_removed,
-                  duration_s=round(time.time() - started, 3))
+                  duration_s=round(time.time() - started, 3), progress=archived.finish(), transfers=[archived.line()])
     return result
 
 

@@ -27,6 +27,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     write_small_atomic,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import parse_archive_name
+from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
 from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_argument_spec  # noqa: F401  # pylint: disable=unused-import
 
 BOTO3_IMPORT_ERROR = None
@@ -154,8 +155,8 @@ def head(client, bucket, key):
             'last_modified': _iso(resp.get('LastModified'))}
 
 
-def stream_sha256(client, bucket, key):
-    """(sha256, size) of an object, downloaded in chunks (never held in memory)."""
+def stream_sha256(client, bucket, key, progress=None):
+    """(sha256, size) of an object, downloaded in chunks (never held in memory); ``progress`` counts the bytes."""
     body = client.get_object(Bucket=bucket, Key=key)['Body']
     digest = hashlib.sha256()
     size = 0
@@ -163,6 +164,8 @@ def stream_sha256(client, bucket, key):
         for chunk in body.iter_chunks(CHUNK_SIZE):
             digest.update(chunk)
             size += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
     finally:
         body.close()
     return digest.hexdigest(), size
@@ -183,8 +186,11 @@ def _local_sha256(src):
     return digest, size
 
 
-def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, check_mode=False):
-    """Upload ``src`` and its .sha256 under ``prefix``; optionally verify and move latest. Return the result dict."""
+def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, check_mode=False, progress_mib=DEFAULT_EVERY_MIB):
+    """Upload ``src`` and its .sha256 under ``prefix``; optionally verify and move latest. Return the result dict.
+
+    ``result['progress']`` holds a line every ``progress_mib`` MiB of the upload and of the verifying download.
+    """
     started = time.time()
     src = os.path.abspath(os.path.expanduser(src))
     if not os.path.isfile(src):
@@ -196,12 +202,16 @@ def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, ch
     sha_key = key + '.sha256'
     latest_key = object_key(prefix, 'latest' + suffix)
     result = {'key': key, 'sha256_key': sha_key, 'size_bytes': size, 'sha256': digest, 'uploaded': False,
-              'latest_key': latest_key if set_latest else None, 'latest_moved': False, 'verified': None, 'changed': False}
+              'latest_key': latest_key if set_latest else None, 'latest_moved': False, 'verified': None, 'changed': False,
+              'progress': [], 'transfers': []}
     current = head(client, bucket, key)
     if not (current and current['size'] == size and current['sha256'] == digest):
         result['uploaded'] = True
         if not check_mode:
-            client.upload_file(src, bucket, key, ExtraArgs={'Metadata': {SHA_META: digest}}, Config=transfer_config())
+            sent = TransferProgress('upload s3://%s/%s' % (bucket, key), size, progress_mib)
+            client.upload_file(src, bucket, key, ExtraArgs={'Metadata': {SHA_META: digest}}, Config=transfer_config(), Callback=sent)
+            result['progress'] += sent.finish()
+            result['transfers'].append(sent.line())
     sha_current = head(client, bucket, sha_key)
     if sha_current is None or sha_current['sha256'] != digest:
         result['uploaded'] = True
@@ -212,7 +222,10 @@ def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, ch
         current_latest = head(client, bucket, latest_key)
         result['latest_moved'] = not (current_latest and current_latest['sha256'] == digest and current_latest['source'] == key)
     if verify and not check_mode and (result['uploaded'] or result['latest_moved']):
-        remote_digest, remote_size = stream_sha256(client, bucket, key)
+        read_back = TransferProgress('verify s3://%s/%s' % (bucket, key), size, progress_mib)
+        remote_digest, remote_size = stream_sha256(client, bucket, key, read_back)
+        result['progress'] += read_back.finish()
+        result['transfers'].append(read_back.line())
         if (remote_digest, remote_size) != (digest, size):
             raise BackupError('refused to move latest: the uploaded %s has sha256 %s (%d bytes) but the local archive %s has %s (%d bytes); '
                               'retry the upload' % (key, remote_digest, remote_size, src, digest, size))
@@ -255,8 +268,11 @@ def resolve_fetch_key(client, bucket, prefix, key=None):
     return sorted(found)[-1][1]
 
 
-def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False):
-    """Download an archive to ``dest`` (atomically, streamed), check its sha256 metadata, write ``<dest>.sha256``."""
+def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False, progress_mib=DEFAULT_EVERY_MIB):
+    """Download an archive to ``dest`` (atomically, streamed), check its sha256 metadata, write ``<dest>.sha256``.
+
+    ``result['progress']`` holds a line every ``progress_mib`` MiB of the download.
+    """
     started = time.time()
     dest = os.path.abspath(os.path.expanduser(dest))
     directory = os.path.dirname(dest)
@@ -270,7 +286,7 @@ def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False):
     if not expected or not SHA256_RE.match(expected):
         raise BackupError('s3://%s/%s has no sha256 metadata; it was not uploaded by tgops.stack.s3_backup, refusing to trust it' % (bucket, full))
     result = {'key': full, 'dest': dest, 'sha256_file': dest + '.sha256', 'sha256': expected, 'size_bytes': info['size'],
-              'source_key': info['source'], 'changed': True}
+              'source_key': info['source'], 'changed': True, 'progress': [], 'transfers': []}
     if os.path.isfile(dest) and os.path.getsize(dest) == info['size'] and sha256_file(dest)[0] == expected:
         result['changed'] = False
     if check_mode or not result['changed']:
@@ -281,7 +297,10 @@ def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False):
         return result
     tmp = partial_path(dest)
     try:
-        client.download_file(bucket, full, tmp, Config=transfer_config())
+        got = TransferProgress('download s3://%s/%s' % (bucket, full), info['size'], progress_mib)
+        client.download_file(bucket, full, tmp, Config=transfer_config(), Callback=got)
+        result['progress'] = got.finish()
+        result['transfers'] = [got.line()]
         digest, _size = sha256_file(tmp)
         if digest != expected:
             raise BackupError('checksum mismatch: downloaded s3://%s/%s has sha256 %s, its metadata says %s; nothing was kept'

@@ -91,6 +91,12 @@ options:
         C(.sha256). V(false) skips the read-back (the C(.sha256) then only says the write completed).
     type: bool
     default: true
+  progress_mib:
+    description:
+      - Add a line to RV(progress) every this many MiB of member data archived (and one at the end); V(0) turns the lines off.
+        Run the task with C(async)/C(poll) to see that a long archive step is alive while it runs.
+    type: int
+    default: 64
 attributes:
   check_mode:
     support: full
@@ -128,6 +134,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+transfers:
+  description: The last progress line of the archive step (one element), for a journal entry.
+  returned: when an archive was written
+  type: list
+  elements: str
+progress:
+  description: One line every O(progress_mib) MiB of member data archived and one at the end (bytes, share, time, rate).
+  returned: when an archive was written
+  type: list
+  elements: str
+  sample: ["archive todo-20261130T060000Z.tar.zst: 64.0 MiB of 1.00 GiB (6%) after 2.3 s, 27.8 MiB/s"]
 archive:
   description: Path of the archive.
   returned: always
@@ -207,6 +224,7 @@ def main():
             mode=dict(type='raw', default='0600'),
             zstd_cli=dict(type='str', default='zstd'),
             verify=dict(type='bool', default=True),
+            progress_mib=dict(type='int', default=64),
         ),
         supports_check_mode=True,
     )
@@ -215,7 +233,7 @@ def main():
     try:
         result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
                                 zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode,
-                                verify=p['verify'])
+                                verify=p['verify'], progress_mib=p['progress_mib'])
     except BackupError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -57,6 +57,12 @@ options:
     description:
       - Local path to download to (with O(state=fetched)); its directory must exist.
     type: path
+  progress_mib:
+    description:
+      - Add a line to RV(progress) every this many MiB of an upload, its verifying download or a fetch (and one at the end);
+        V(0) turns the lines off. Run the task with C(async)/C(poll) to see that a long transfer is alive while it runs.
+    type: int
+    default: 64
 attributes:
   check_mode:
     support: full
@@ -105,6 +111,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+transfers:
+  description: The last line of each transfer done (upload, verifying download, fetch), for a journal entry.
+  returned: O(state=present) or O(state=fetched)
+  type: list
+  elements: str
+progress:
+  description:
+    - One line every O(progress_mib) MiB of each transfer and one at its end, with the bytes done, the share of the total,
+      the time taken and the rate. Empty when nothing was transferred.
+  returned: O(state=present) or O(state=fetched)
+  type: list
+  elements: str
+  sample: ["upload s3://backups/todo/todo-20261130T060000Z.tar.zst: 64.0 MiB of 1.02 GiB (6%) after 1.9 s, 33.7 MiB/s"]
 key:
   description: Object key of the archive uploaded, deleted or fetched.
   returned: always
@@ -186,6 +205,7 @@ def main():
         verify=dict(type='bool', default=True),
         key=dict(type='str', no_log=False),
         dest=dict(type='path'),
+        progress_mib=dict(type='int', default=64),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -201,13 +221,13 @@ def main():
         s3_call(p['endpoint_url'], p['bucket'], 'bucket check', ensure_bucket_reachable, client, p['bucket'], local=local)
         if p['state'] == 'present':
             result = s3_call(p['endpoint_url'], p['bucket'], 'upload', upload_archive, client, p['bucket'], p['prefix'], p['src'],
-                             p['set_latest'], p['verify'], module.check_mode, local=local)
+                             p['set_latest'], p['verify'], module.check_mode, p['progress_mib'], local=local)
         elif p['state'] == 'absent':
             result = s3_call(p['endpoint_url'], p['bucket'], 'delete', delete_archive, client, p['bucket'], p['prefix'], p['key'],
                              module.check_mode)
         else:
             result = s3_call(p['endpoint_url'], p['bucket'], 'download', fetch_archive, client, p['bucket'], p['prefix'], p['dest'],
-                             p['key'], module.check_mode)
+                             p['key'], module.check_mode, p['progress_mib'])
     except BackupError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

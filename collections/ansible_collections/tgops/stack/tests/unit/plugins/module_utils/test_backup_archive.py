@@ -90,6 +90,16 @@ def test_round_trip(sources, tmp_path, compression, cli, has_py):
     assert not bad['ok'] and "expected 'sprint'" in bad['problems'][0]
 
 
+def test_progress_lines_count_every_member_byte(sources):
+    src, out = sources
+    (src / 'uploads' / 'big.bin').write_bytes(b'\x01' * (3 * 1024 * 1024 + 10))
+    total = sum(p.stat().st_size for p in [src / 'organizer.db', *(src / 'uploads').rglob('*')] if p.is_file())
+    result = create_archive(str(out), 'todo-1', members_of(src), compression='gzip', progress_mib=1)
+    assert len(result['progress']) == 4, result['progress']  # 1, 2 and 3 MiB, then the end
+    assert result['progress'][-1].startswith('archive todo-1.tar.gz: ') and '(100%)' in result['progress'][-1]
+    assert ' of %s ' % ('%.1f MiB' % (total / 1048576)) in result['progress'][0]
+
+
 def test_existing_archive_is_not_rewritten(sources):
     src, out = sources
     first = create_archive(str(out), 'todo-1', members_of(src), compression='gzip')
