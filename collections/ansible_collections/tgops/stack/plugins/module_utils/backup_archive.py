@@ -38,7 +38,6 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     DATA_MODE,
     MANIFEST_NAME,
     MAX_MANIFEST_BYTES,
-    BackupError,
     build_manifest,
     commit_partial,
     compare_expect,
@@ -56,6 +55,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     utc_now,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
 
 try:
@@ -85,8 +85,8 @@ def choose_compression(requested, zstd_cli=None, has_zstandard=False):
     if has_zstandard:
         return 'zstd', 'python-zstandard'
     if requested == 'zstd':
-        raise BackupError('compression=zstd: neither the zstd CLI nor the python zstandard package is on the managed host; '
-                          'install zstd (apt-get install zstd) or set compression=auto or gzip')
+        raise StackError('compression=zstd: neither the zstd CLI nor the python zstandard package is on the managed host; '
+                         'install zstd (apt-get install zstd) or set compression=auto or gzip')
     return 'gzip', 'python-gzip'
 
 
@@ -112,12 +112,12 @@ def compression_of_magic(head):
 
 def validate_name(name):
     if not name or '/' in name or name.startswith('.') or '\x00' in name:
-        raise BackupError('name=%r is not a plain file name stem; use something like todo-20261122T060000Z' % (name,))
+        raise StackError('name=%r is not a plain file name stem; use something like todo-20261122T060000Z' % (name,))
     return name
 
 
 def parse_mode(mode):
-    """'0600', '600', 0o600 or 384 -> 0o600; raise BackupError otherwise."""
+    """'0600', '600', 0o600 or 384 -> 0o600; raise StackError otherwise."""
     if isinstance(mode, int):
         value = mode
     else:
@@ -129,7 +129,7 @@ def parse_mode(mode):
         except ValueError:
             value = -1
     if not 0 <= value <= 0o777:
-        raise BackupError('mode=%r is not an octal file mode; use a quoted string such as "0600"' % (mode,))
+        raise StackError('mode=%r is not an octal file mode; use a quoted string such as "0600"' % (mode,))
     return value
 
 
@@ -144,13 +144,13 @@ def expand_members(members):
     for index, member in enumerate(members or []):
         src = (member or {}).get('src')
         if not src:
-            raise BackupError('members[%d] has no src; give each member as {src: PATH, arcname: NAME}' % index)
+            raise StackError('members[%d] has no src; give each member as {src: PATH, arcname: NAME}' % index)
         src = os.path.abspath(os.path.expanduser(src))
         arcname = member.get('arcname') or os.path.basename(src.rstrip('/'))
         try:
             arcname = safe_member_name(arcname)
         except ValueError as exc:
-            raise BackupError('members[%d].arcname: %s; use a relative name without ..' % (index, exc)) from exc
+            raise StackError('members[%d].arcname: %s; use a relative name without ..' % (index, exc)) from exc
         if os.path.isdir(src):
             pairs = []
             for root, dirs, names in os.walk(src):
@@ -165,11 +165,11 @@ def expand_members(members):
         elif os.path.isfile(src):
             pairs = [(src, arcname)]
         else:
-            raise BackupError('members[%d].src=%s does not exist (or is not a file or directory); fix the path' % (index, src))
+            raise StackError('members[%d].src=%s does not exist (or is not a file or directory); fix the path' % (index, src))
         for full, name in pairs:
             if name in RESERVED_NAMES or name in seen:
-                raise BackupError('members[%d]: archive member name %s is used twice or reserved (%s); set another arcname'
-                                  % (index, name, ', '.join(RESERVED_NAMES)))
+                raise StackError('members[%d]: archive member name %s is used twice or reserved (%s); set another arcname'
+                                 % (index, name, ', '.join(RESERVED_NAMES)))
             seen.add(name)
             stat = os.stat(full)
             files.append({'src': full, 'name': name, 'size': stat.st_size, 'mtime': int(stat.st_mtime)})
@@ -246,7 +246,7 @@ class _Compressor:
         return self.stderr.read(65536).decode('utf-8', 'replace').strip()
 
     def finish(self):
-        """Flush and close; return None or raise BackupError/OSError."""
+        """Flush and close; return None or raise StackError/OSError."""
         self.stream.close()
         if self.proc is not None:
             rc = self.proc.wait()
@@ -278,8 +278,8 @@ class _Compressor:
 def _cli_error(cmd, rc, stderr):
     code = errno.ENOSPC if 'No space left' in (stderr or '') else None
     exc = OSError(code, stderr or 'exit code %s' % rc) if code else None
-    return BackupError('%s failed (rc=%s): %s' % (os.path.basename(cmd[0]), rc, stderr or 'no output'),
-                       cmd=cmd, rc=rc, stdout='', stderr=stderr, os_error=exc)
+    return StackError('%s failed (rc=%s): %s' % (os.path.basename(cmd[0]), rc, stderr or 'no output'),
+                      cmd=cmd, rc=rc, stdout='', stderr=stderr, os_error=exc)
 
 
 def is_partial_name(filename):
@@ -306,7 +306,7 @@ def locked_partial(dest):
         except OSError:
             pass
         os.close(fd)
-    raise BackupError('could not create a temp file beside %s that stays ours; another process removes files there' % dest)
+    raise StackError('could not create a temp file beside %s that stays ours; another process removes files there' % dest)
 
 
 def clean_stale_partials(dest_dir):
@@ -359,7 +359,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
 
     ``opener(path)`` returns the binary file object the python compressors write to (tests inject failures
     such as ENOSPC through it). With ``verify`` the written temp file is read back and checked against its manifest before
-    it is renamed; the ``.sha256`` sidecar is written after that. On any failure the temp files are removed and BackupError
+    it is renamed; the ``.sha256`` sidecar is written after that. On any failure the temp files are removed and StackError
     is raised. Temp files of earlier runs that were killed are removed first (``stale_removed``). ``result['progress']`` has
     a line every ``progress_mib`` MiB of member data archived.
     """
@@ -368,7 +368,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
         has_zstandard = zstandard is not None
     dest_dir = os.path.abspath(os.path.expanduser(dest_dir))
     if not os.path.isdir(dest_dir):
-        raise BackupError('dest_dir=%s is not an existing directory; create it first (ansible.builtin.file state=directory mode=0700)' % dest_dir)
+        raise StackError('dest_dir=%s is not an existing directory; create it first (ansible.builtin.file state=directory mode=0700)' % dest_dir)
     validate_name(name)
     mode = parse_mode(mode)
     compression, tool = choose_compression(compression, zstd_cli, has_zstandard)
@@ -379,7 +379,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             with open(env_file, 'rb') as handle:
                 env_data = redact_dotenv(handle.read().decode('utf-8', 'replace')).encode('utf-8')
         except OSError as exc:
-            raise BackupError('env_file=%s cannot be read (%s); fix the path or drop env_file' % (env_file, exc)) from exc
+            raise StackError('env_file=%s cannot be read (%s); fix the path or drop env_file' % (env_file, exc)) from exc
     archive = os.path.join(dest_dir, archive_filename(name, compression))
     sha_path = archive + '.sha256'
     result = {'archive': archive, 'sha256_file': sha_path, 'compression': compression, 'compressor': tool,
@@ -389,7 +389,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             with open(sha_path, encoding='utf-8') as handle:
                 digest = parse_sha256_line(handle.read())[0]
         except (OSError, ValueError) as exc:
-            raise BackupError('archive %s exists but its %s is unreadable (%s); remove both or choose another name' % (archive, sha_path, exc)) from exc
+            raise StackError('archive %s exists but its %s is unreadable (%s); remove both or choose another name' % (archive, sha_path, exc)) from exc
         result.update(changed=False, size_bytes=os.path.getsize(archive), sha256=digest, manifest=None,
                       duration_s=round(time.time() - started, 3), msg='archive already exists; nothing written')
         return result
@@ -428,8 +428,8 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
         if verify:
             problems = verify_written(tmp, manifest, zstd_cli, has_zstandard)
             if problems:
-                raise BackupError('the archive written to %s failed its verification (%s); it was removed, nothing was kept and no '
-                                  '.sha256 was written' % (tmp, '; '.join(problems[:3])), problems=problems)
+                raise StackError('the archive written to %s failed its verification (%s); it was removed, nothing was kept and no '
+                                 '.sha256 was written' % (tmp, '; '.join(problems[:3])), problems=problems)
         commit_partial(tmp, archive, mode)
         tmp = None
         committed = True
@@ -453,17 +453,17 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             remove_quietly(archive)  # renamed but its sidecar could not be written: not verified, not kept
         if cli_error is not None:
             exc = cli_error
-        if isinstance(exc, BackupError):
+        if isinstance(exc, StackError):
             os_error = exc.details.pop('os_error', None)
             if os_error is not None:
                 exc.msg = '%s; %s' % (os_error_message('writing archive %s in dest_dir' % os.path.basename(archive), dest_dir, os_error),
                                       exc.msg)
-            raise BackupError('%s; free space in %s or choose another dest_dir; no partial archive was left behind'
-                              % (exc.msg, dest_dir), **exc.details) from None
+            raise StackError('%s; free space in %s or choose another dest_dir; no partial archive was left behind'
+                             % (exc.msg, dest_dir), **exc.details) from None
         if isinstance(exc, OSError):
-            raise BackupError('%s; free space (or fix permissions) in %s or choose another dest_dir; no partial archive was left behind'
-                              % (os_error_message('writing archive %s in dest_dir' % os.path.basename(archive), dest_dir, exc), dest_dir),
-                              errno=exc.errno) from exc
+            raise StackError('%s; free space (or fix permissions) in %s or choose another dest_dir; no partial archive was left behind'
+                             % (os_error_message('writing archive %s in dest_dir' % os.path.basename(archive), dest_dir, exc), dest_dir),
+                             errno=exc.errno) from exc
         raise
     finally:
         if comp is not None:
@@ -499,8 +499,8 @@ class _Decompressed:
             self.stream = self.proc.stdout
         else:
             self.raw.close()
-            raise BackupError('archive %s is zstd-compressed but neither the zstd CLI nor the python zstandard package is on the '
-                              'managed host; install zstd' % path)
+            raise StackError('archive %s is zstd-compressed but neither the zstd CLI nor the python zstandard package is on the '
+                             'managed host; install zstd' % path)
 
     def finish(self):
         """Drain, close; return an error text from the CLI or None."""
@@ -638,7 +638,7 @@ def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zst
               'compression': None, 'extracted_to': None, 'changed': False}
     problems = result['problems']
     if not os.path.isfile(archive):
-        raise BackupError('archive=%s does not exist; fix the path (see backup_archive\'s archive result)' % archive)
+        raise StackError('archive=%s does not exist; fix the path (see backup_archive\'s archive result)' % archive)
     sha_path = archive + '.sha256'
     digest, _size = sha256_file(archive)
     result['sha256'] = digest
@@ -667,7 +667,7 @@ def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zst
         if os.path.isdir(extract_to) and os.listdir(extract_to):
             extract_existing = True
         elif os.path.exists(extract_to) and not os.path.isdir(extract_to):
-            raise BackupError('extract_to=%s exists and is not a directory; remove it or choose another extract_to' % extract_to)
+            raise StackError('extract_to=%s exists and is not a directory; remove it or choose another extract_to' % extract_to)
         else:
             tmpdir = tempfile.mkdtemp(dir=parent, prefix='.%s.' % os.path.basename(extract_to), suffix='.partial')
     try:

@@ -14,6 +14,7 @@ import posixpath
 import re
 import tempfile
 
+from ansible_collections.tgops.stack.plugins.module_utils.errors import utc_now
 from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 
 FORMAT = 'tgops-backup'
@@ -24,19 +25,6 @@ DATA_MODE = 0o600
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 STAMP_FORMAT = '%Y%m%dT%H%M%SZ'
-
-
-class BackupError(Exception):
-    """A failure to report with ``fail_json``; ``details`` holds extra result keys (cmd, rc, stdout, stderr, problems...)."""
-
-    def __init__(self, msg, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
 def iso_utc(moment):
@@ -213,24 +201,6 @@ def commit_partial(tmp, dest, mode=DATA_MODE):
     os.chmod(tmp, mode)
     os.replace(tmp, dest)
     fsync_dir(os.path.dirname(os.path.abspath(dest)))
-
-
-def write_small_atomic(dest, data, mode=DATA_MODE, keep_owner=False):
-    """Write small ``data`` (bytes) to ``dest`` atomically; ``keep_owner`` gives it the owner of the file it replaces."""
-    tmp = partial_path(dest)
-    try:
-        with open(tmp, 'wb') as handle:
-            handle.write(data)
-        if keep_owner and os.path.exists(dest):
-            stat = os.stat(dest)
-            try:
-                os.chown(tmp, stat.st_uid, stat.st_gid)
-            except OSError:
-                pass
-        commit_partial(tmp, dest, mode)
-    except BaseException:
-        remove_quietly(tmp)
-        raise
 
 
 def os_error_message(action, path, exc):

@@ -9,7 +9,8 @@ import datetime
 import os
 import re
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, iso_utc
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import iso_utc
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 
 NAME_RE = re.compile(r'^(?P<stack>.+)-(?P<stamp>\d{8}T\d{6}Z)(?P<ext>\.tar\.zst|\.tar\.gz)?$')
@@ -112,7 +113,7 @@ def select_prunable(archives, keep_last=1, keep_daily=0, keep_weekly=0, now=None
 def local_archives(path, stack=None):
     """[{name, created, verified}] of the archives in directory ``path``; verified means a ``.sha256`` file sits beside it."""
     if not os.path.isdir(path):
-        raise BackupError('path=%s is not an existing directory; set path to the local backup directory' % path)
+        raise StackError('path=%s is not an existing directory; set path to the local backup directory' % path)
     found = []
     for name in sorted(os.listdir(path)):
         parsed = parse_archive_name(name)
@@ -135,8 +136,8 @@ def apply_retention(path, prune, check_mode=False):
                     try:
                         os.unlink(target)
                     except OSError as exc:
-                        raise BackupError('removing %s failed: [Errno %s] %s; fix the permissions of %s'
-                                          % (target, exc.errno, exc.strerror, path), removed=removed) from exc
+                        raise StackError('removing %s failed: [Errno %s] %s; fix the permissions of %s'
+                                         % (target, exc.errno, exc.strerror, path), removed=removed) from exc
     if removed and not check_mode:
         fsync_dir(path)
     return removed

@@ -16,15 +16,7 @@ import os
 import subprocess
 
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_values, redact, secret_values
-
-
-class StackError(Exception):
-    """A failure to report with ``fail_json``; ``details`` holds extra result keys (cmd, rc, stdout, stderr)."""
-
-    def __init__(self, msg, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def resolve_paths(project_src, files=None, env_files=None):

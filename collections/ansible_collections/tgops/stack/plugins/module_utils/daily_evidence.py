@@ -17,9 +17,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.tgops.stack.plugins.module_utils import docker_api, journal
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, resolve_paths
+from ansible_collections.tgops.stack.plugins.module_utils.compose import resolve_paths
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.logs import DEFAULT_ERROR_PATTERNS, compile_patterns, scan_service, secrets_from_env_files
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject
 from ansible_collections.tgops.stack.plugins.module_utils.stack import build_stack
@@ -127,7 +127,7 @@ def list_s3(options):
         s3_store.s3_call(options['endpoint_url'], options['bucket'], 'bucket check', s3_store.ensure_bucket_reachable, client, options['bucket'])
         return s3_store.s3_call(options['endpoint_url'], options['bucket'], 'listing', s3_store.list_archives, client, options['bucket'],
                                 options['prefix'])
-    except BackupError as exc:
+    except StackError as exc:
         return {'failed': True, 'msg': exc.msg}
 
 

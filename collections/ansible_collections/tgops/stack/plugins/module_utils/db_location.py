@@ -10,8 +10,9 @@ import os
 import posixpath
 from urllib.parse import urlsplit
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, known_services_message
+from ansible_collections.tgops.stack.plugins.module_utils.compose import known_services_message
 from ansible_collections.tgops.stack.plugins.module_utils.docker_api import PROJECT_LABEL, SERVICE_LABEL, VOLUME_LABEL
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.mounts import covering_mount, describe_mounts, host_path
 from ansible_collections.tgops.stack.plugins.module_utils.sqlite_probe import inspect_sqlite
 

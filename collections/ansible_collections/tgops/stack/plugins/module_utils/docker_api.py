@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import traceback
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 DOCKER_IMPORT_ERROR = None
 try:

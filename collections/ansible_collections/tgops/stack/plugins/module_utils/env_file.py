@@ -9,8 +9,8 @@ import os
 import pwd
 import stat
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import normalize_mode, parse_dotenv, summarize_dotenv
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def mode_ok(mode, expected):

@@ -20,16 +20,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import datetime
 import errno
 import fcntl
 import json
 import os
 import re
-import tempfile
 import time
 
-from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
+from ansible_collections.tgops.stack.plugins.module_utils.errors import utc_now
+from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write
 
 # Canonical sections, in the order they appear in a journal.
 SECTIONS = (
@@ -124,10 +123,9 @@ def default_jsonl_path(path):
     return path + '.jsonl'
 
 
-def utc_now():
+def utc_now_iso():
     """Now, UTC, ISO-8601 with a Z suffix, second precision."""
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return now.strftime('%Y-%m-%dT%H:%M:%SZ')
+    return utc_now().strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def detect_newline(text):
@@ -423,7 +421,7 @@ def remove_entry(text, entry_id):
 def build_record(kind, entry_id, section, changed, results, timestamp=None):
     """One JSON-lines record (a str ending with a newline)."""
     record = {
-        'ts': timestamp or utc_now(),
+        'ts': timestamp or utc_now_iso(),
         'kind': kind,
         'entry_id': entry_id,
         'section': section,
@@ -513,36 +511,8 @@ def ensure_dir(directory, create):
 
 
 def write_atomic(path, text, default_mode=DEFAULT_NEW_MODE):
-    """Write text to path atomically: temp file in the same directory, fsync, os.replace.
-
-    An existing file keeps its mode (and, when possible, its owner); a new one gets default_mode.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        stat = os.stat(path)
-        mode, uid, gid = stat.st_mode & 0o7777, stat.st_uid, stat.st_gid
-    except OSError:
-        mode, uid, gid = default_mode, None, None
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(text.encode(ENCODING, ERRORS))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if uid is not None:
-            try:
-                os.chown(tmp, uid, gid)
-            except OSError:
-                pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    fsync_dir(directory)
+    """Write the journal text atomically (files.atomic_write): an existing file keeps its mode and owner."""
+    atomic_write(path, text.encode(ENCODING, ERRORS), default_mode=default_mode, keep_owner=True)
 
 
 def append_line(path, line, default_mode=DEFAULT_NEW_MODE):

@@ -22,6 +22,8 @@ import os
 import socket
 import time
 
+from ansible_collections.tgops.stack.plugins.module_utils.errors import utc_now
+
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
@@ -32,10 +34,6 @@ class LockHeld(Exception):
         super().__init__(msg)
         self.info = info
         self.stale = stale
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
 def parse_time(text):

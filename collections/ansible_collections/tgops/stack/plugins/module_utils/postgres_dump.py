@@ -12,12 +12,12 @@ import tempfile
 import time
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import (
-    BackupError,
     commit_partial,
     partial_path,
     remove_quietly,
     sha256_file,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 TOC_TABLE_RE = re.compile(r'^\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+) \S+')
 ALEMBIC_SQL = 'select version_num from alembic_version'
@@ -172,7 +172,7 @@ def dump_postgres(docker_cli, container, user, database, dest, environ=None, run
     dest = os.path.abspath(os.path.expanduser(dest))
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
-        raise BackupError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
+        raise StackError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
     env = dict(os.environ)
     env.update(environ or {})
     cmd = pg_dump_cmd(docker_cli, container, user, database, compress)
@@ -189,40 +189,40 @@ def dump_postgres(docker_cli, container, user, database, dest, environ=None, run
             out.flush()
             os.fsync(out.fileno())
         if rc != 0:
-            raise BackupError('pg_dump in container %s (user %s, database %s) failed (rc=%s): %s; check db_user/db_name (or POSTGRES_USER/'
-                              'POSTGRES_DB of the container) and that the database accepts local connections'
-                              % (container, user, database, rc, stderr or 'no output'), cmd=cmd, rc=rc, stdout='', stderr=stderr)
+            raise StackError('pg_dump in container %s (user %s, database %s) failed (rc=%s): %s; check db_user/db_name (or POSTGRES_USER/'
+                             'POSTGRES_DB of the container) and that the database accepts local connections'
+                             % (container, user, database, rc, stderr or 'no output'), cmd=cmd, rc=rc, stdout='', stderr=stderr)
         if os.path.getsize(tmp) == 0:
-            raise BackupError('pg_dump in container %s wrote nothing; check the container logs' % container,
-                              cmd=cmd, rc=rc, stdout='', stderr=stderr)
+            raise StackError('pg_dump in container %s wrote nothing; check the container logs' % container,
+                             cmd=cmd, rc=rc, stdout='', stderr=stderr)
         list_cmd = pg_restore_list_cmd(docker_cli, container)
         rc, state, stderr = run_toc(list_cmd, tmp, env)
         if rc != 0:
-            raise BackupError('pg_restore --list rejected the dump of %s (rc=%s): %s; the dump is not usable, nothing was kept'
-                              % (database, rc, stderr or 'no output'), cmd=list_cmd, rc=rc, stdout='', stderr=stderr)
+            raise StackError('pg_restore --list rejected the dump of %s (rc=%s): %s; the dump is not usable, nothing was kept'
+                             % (database, rc, stderr or 'no output'), cmd=list_cmd, rc=rc, stdout='', stderr=stderr)
         result['toc_entries'] = state['toc_entries']
         result['tables'] = state['tables']
         # Row counts of the dump itself (its own snapshot), for the manifest and the restore verification.
         data_cmd = pg_restore_data_cmd(docker_cli, container)
         rc, counts, stderr = run_row_counts(data_cmd, tmp, env)
         if rc != 0:
-            raise BackupError('pg_restore --data-only could not read the data of the dump of %s (rc=%s): %s; the dump is not usable, '
-                              'nothing was kept' % (database, rc, stderr or 'no output'), cmd=data_cmd, rc=rc, stdout='', stderr=stderr)
+            raise StackError('pg_restore --data-only could not read the data of the dump of %s (rc=%s): %s; the dump is not usable, '
+                             'nothing was kept' % (database, rc, stderr or 'no output'), cmd=data_cmd, rc=rc, stdout='', stderr=stderr)
         result['row_counts'] = dict((table, counts.get(table, 0)) for table in state['tables'])
         if 'alembic_version' in state['tables'] and run_command is not None:
             q_cmd = psql_cmd(docker_cli, container, user, database, ALEMBIC_SQL)
             rc, stdout, stderr = run_command(q_cmd, environ_update=environ or {})
             if rc != 0:
-                raise BackupError('reading alembic_version in container %s failed: %s' % (container, (stderr or stdout or '').strip()),
-                                  cmd=q_cmd, rc=rc, stdout=stdout, stderr=stderr)
+                raise StackError('reading alembic_version in container %s failed: %s' % (container, (stderr or stdout or '').strip()),
+                                 cmd=q_cmd, rc=rc, stdout=stdout, stderr=stderr)
             versions = [line.strip() for line in (stdout or '').splitlines() if line.strip()]
             result['alembic_revision'] = versions[0] if versions else None
         result['sha256'], result['size_bytes'] = sha256_file(tmp)
         commit_partial(tmp, dest)
         tmp = None
     except OSError as exc:
-        raise BackupError('writing the dump %s failed: [Errno %s] %s; free space in %s or choose another dest; no partial dump was kept'
-                          % (dest, exc.errno, exc.strerror or exc, directory), errno=exc.errno) from exc
+        raise StackError('writing the dump %s failed: [Errno %s] %s; free space in %s or choose another dest; no partial dump was kept'
+                         % (dest, exc.errno, exc.strerror or exc, directory), errno=exc.errno) from exc
     finally:
         if tmp is not None:
             remove_quietly(tmp)

@@ -17,8 +17,8 @@ failing statement logged by the server holds no password.
 from __future__ import annotations
 
 from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.scram import scram_sha256_verifier
 from ansible_collections.tgops.stack.plugins.module_utils.secrets import sql_identifier, sql_literal, url_password
 

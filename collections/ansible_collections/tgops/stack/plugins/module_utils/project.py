@@ -8,13 +8,13 @@ from __future__ import annotations
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.tgops.stack.plugins.module_utils import docker_api
 from ansible_collections.tgops.stack.plugins.module_utils.compose import (
-    StackError,
     compose_base_args,
     docker_environ,
     resolve_paths,
     run_captured,
     run_compose_config,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def compose_project_argument_spec():

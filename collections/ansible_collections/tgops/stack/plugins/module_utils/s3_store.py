@@ -16,17 +16,18 @@ import traceback
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import (
     CHUNK_SIZE,
+    DATA_MODE,
     SHA256_RE,
-    BackupError,
     commit_partial,
     format_sha256_line,
     parse_sha256_line,
     partial_path,
     remove_quietly,
     sha256_file,
-    write_small_atomic,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import parse_archive_name
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write
 from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
 from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_argument_spec  # noqa: F401  # pylint: disable=unused-import
 
@@ -70,7 +71,7 @@ def archive_suffix(name):
     for suffix in ARCHIVE_SUFFIXES:
         if name.endswith(suffix):
             return suffix
-    raise BackupError('%s is not a .tar.zst or .tar.gz archive; pass an archive built by tgops.stack.backup_archive' % name)
+    raise StackError('%s is not a .tar.zst or .tar.gz archive; pass an archive built by tgops.stack.backup_archive' % name)
 
 
 def latest_name(archive_name):
@@ -126,11 +127,11 @@ def transfer_config():
 
 
 def s3_error(exc, endpoint_url, bucket, what, local=None):
-    """A BackupError with a clear message for a boto3/botocore exception; never names a key."""
+    """A StackError with a clear message for a boto3/botocore exception; never names a key."""
     kept = '; the local archive %s is kept' % local if local else ''
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
-        return BackupError('S3 endpoint %s not reachable: %s; check the endpoint URL or the network%s'
-                           % (endpoint_url or 'AWS default', exc, kept))
+        return StackError('S3 endpoint %s not reachable: %s; check the endpoint URL or the network%s'
+                          % (endpoint_url or 'AWS default', exc, kept))
     if isinstance(exc, ClientError):
         code = exc.response.get('Error', {}).get('Code', '?')
         hint = {'NoSuchBucket': 'create the bucket or fix the bucket option',
@@ -138,8 +139,8 @@ def s3_error(exc, endpoint_url, bucket, what, local=None):
                 'SignatureDoesNotMatch': 'check secret_key (or AWS_SECRET_ACCESS_KEY)',
                 'AccessDenied': 'grant the credentials access to the bucket/prefix'}.get(code, 'check bucket, prefix and credentials')
         detail = exc.response.get('Error', {}).get('Message', '')
-        return BackupError('S3 %s in bucket %s at %s failed: %s (%s); %s%s' % (what, bucket, endpoint_url or 'AWS default', code, detail, hint, kept))
-    return BackupError('S3 %s in bucket %s at %s failed: %s%s' % (what, bucket, endpoint_url or 'AWS default', exc, kept))
+        return StackError('S3 %s in bucket %s at %s failed: %s (%s); %s%s' % (what, bucket, endpoint_url or 'AWS default', code, detail, hint, kept))
+    return StackError('S3 %s in bucket %s at %s failed: %s%s' % (what, bucket, endpoint_url or 'AWS default', exc, kept))
 
 
 def head(client, bucket, key):
@@ -178,11 +179,11 @@ def _local_sha256(src):
         with open(sha_path, encoding='utf-8') as handle:
             expected = parse_sha256_line(handle.read())[0]
     except (OSError, ValueError) as exc:
-        raise BackupError('src=%s has no valid checksum file %s (%s); build it with tgops.stack.backup_archive' % (src, sha_path, exc)) from exc
+        raise StackError('src=%s has no valid checksum file %s (%s); build it with tgops.stack.backup_archive' % (src, sha_path, exc)) from exc
     digest, size = sha256_file(src)
     if digest != expected:
-        raise BackupError('refused: checksum mismatch: sha256 of %s is %s but %s says %s; the archive is corrupt, nothing was uploaded'
-                          % (src, digest, sha_path, expected))
+        raise StackError('refused: checksum mismatch: sha256 of %s is %s but %s says %s; the archive is corrupt, nothing was uploaded'
+                         % (src, digest, sha_path, expected))
     return digest, size
 
 
@@ -194,7 +195,7 @@ def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, ch
     started = time.time()
     src = os.path.abspath(os.path.expanduser(src))
     if not os.path.isfile(src):
-        raise BackupError('src=%s does not exist; pass the archive built by tgops.stack.backup_archive' % src)
+        raise StackError('src=%s does not exist; pass the archive built by tgops.stack.backup_archive' % src)
     name = os.path.basename(src)
     suffix = archive_suffix(name)
     digest, size = _local_sha256(src)
@@ -227,8 +228,8 @@ def upload_archive(client, bucket, prefix, src, set_latest=True, verify=True, ch
         result['progress'] += read_back.finish()
         result['transfers'].append(read_back.line())
         if (remote_digest, remote_size) != (digest, size):
-            raise BackupError('refused to move latest: the uploaded %s has sha256 %s (%d bytes) but the local archive %s has %s (%d bytes); '
-                              'retry the upload' % (key, remote_digest, remote_size, src, digest, size))
+            raise StackError('refused to move latest: the uploaded %s has sha256 %s (%d bytes) but the local archive %s has %s (%d bytes); '
+                             'retry the upload' % (key, remote_digest, remote_size, src, digest, size))
         result['verified'] = True
     if result['latest_moved'] and not check_mode:
         # Server-side copy (multipart for large objects); each object is replaced atomically by S3.
@@ -264,7 +265,7 @@ def resolve_fetch_key(client, bucket, prefix, key=None):
         if info is not None:
             found.append((info['last_modified'] or '', object_key(prefix, 'latest' + suffix)))
     if not found:
-        raise BackupError('no latest.tar.zst or latest.tar.gz under s3://%s/%s; pass key or upload with set_latest=true' % (bucket, prefix or ''))
+        raise StackError('no latest.tar.zst or latest.tar.gz under s3://%s/%s; pass key or upload with set_latest=true' % (bucket, prefix or ''))
     return sorted(found)[-1][1]
 
 
@@ -277,21 +278,21 @@ def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False, prog
     dest = os.path.abspath(os.path.expanduser(dest))
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
-        raise BackupError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
+        raise StackError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
     full = resolve_fetch_key(client, bucket, prefix, key)
     info = head(client, bucket, full)
     if info is None:
-        raise BackupError('s3://%s/%s does not exist; check key and prefix (see tgops.stack.s3_backup_info)' % (bucket, full))
+        raise StackError('s3://%s/%s does not exist; check key and prefix (see tgops.stack.s3_backup_info)' % (bucket, full))
     expected = info['sha256']
     if not expected or not SHA256_RE.match(expected):
-        raise BackupError('s3://%s/%s has no sha256 metadata; it was not uploaded by tgops.stack.s3_backup, refusing to trust it' % (bucket, full))
+        raise StackError('s3://%s/%s has no sha256 metadata; it was not uploaded by tgops.stack.s3_backup, refusing to trust it' % (bucket, full))
     result = {'key': full, 'dest': dest, 'sha256_file': dest + '.sha256', 'sha256': expected, 'size_bytes': info['size'],
               'source_key': info['source'], 'changed': True, 'progress': [], 'transfers': []}
     if os.path.isfile(dest) and os.path.getsize(dest) == info['size'] and sha256_file(dest)[0] == expected:
         result['changed'] = False
     if check_mode or not result['changed']:
         if not check_mode and not os.path.exists(dest + '.sha256'):
-            write_small_atomic(dest + '.sha256', format_sha256_line(expected, os.path.basename(dest)).encode('utf-8'))
+            atomic_write(dest + '.sha256', format_sha256_line(expected, os.path.basename(dest)).encode('utf-8'), mode=DATA_MODE)
             result['changed'] = True
         result['duration_s'] = round(time.time() - started, 3)
         return result
@@ -303,11 +304,11 @@ def fetch_archive(client, bucket, prefix, dest, key=None, check_mode=False, prog
         result['transfers'] = [got.line()]
         digest, _size = sha256_file(tmp)
         if digest != expected:
-            raise BackupError('checksum mismatch: downloaded s3://%s/%s has sha256 %s, its metadata says %s; nothing was kept'
-                              % (bucket, full, digest, expected))
+            raise StackError('checksum mismatch: downloaded s3://%s/%s has sha256 %s, its metadata says %s; nothing was kept'
+                             % (bucket, full, digest, expected))
         commit_partial(tmp, dest)
         tmp = None
-        write_small_atomic(dest + '.sha256', format_sha256_line(expected, os.path.basename(dest)).encode('utf-8'))
+        atomic_write(dest + '.sha256', format_sha256_line(expected, os.path.basename(dest)).encode('utf-8'), mode=DATA_MODE)
     finally:
         if tmp is not None:
             remove_quietly(tmp)
@@ -341,16 +342,16 @@ def ensure_bucket_reachable(client, bucket):
 
 
 def s3_call(endpoint_url, bucket, what, func, *args, **kwargs):
-    """Run ``func`` turning boto3/botocore errors into BackupError (local archive mentioned by ``local=``)."""
+    """Run ``func`` turning boto3/botocore errors into StackError (local archive mentioned by ``local=``)."""
     local = kwargs.pop('local', None)
     try:
         return func(*args, **kwargs)
-    except BackupError:
+    except StackError:
         raise
     except (BotoCoreError, ClientError) as exc:
         raise s3_error(exc, endpoint_url, bucket, what, local) from None
     except OSError as exc:
-        raise BackupError('S3 %s: local file error [Errno %s] %s' % (what, exc.errno, exc.strerror or exc)) from None
+        raise StackError('S3 %s: local file error [Errno %s] %s' % (what, exc.errno, exc.strerror or exc)) from None
 
 
 def client_from_params(params):
@@ -362,7 +363,7 @@ PROBE_NAME = '.tgops-key-probe'
 
 
 def probe_keys(client, bucket, prefix, marker):
-    """Put, read back and delete a small probe object under the prefix; raises BotoCoreError/ClientError or BackupError."""
+    """Put, read back and delete a small probe object under the prefix; raises BotoCoreError/ClientError or StackError."""
     key = object_key(prefix, PROBE_NAME)
     body = ('tgops key probe %s' % marker).encode()
     client.put_object(Bucket=bucket, Key=key, Body=body)
@@ -371,5 +372,5 @@ def probe_keys(client, bucket, prefix, marker):
     finally:
         client.delete_object(Bucket=bucket, Key=key)
     if got != body:
-        raise BackupError('S3 probe in bucket %s: the object read back differs from what was written' % bucket)
+        raise StackError('S3 probe in bucket %s: the object read back differs from what was written' % bucket)
     return {'key': key, 'steps': ['put', 'get', 'delete']}

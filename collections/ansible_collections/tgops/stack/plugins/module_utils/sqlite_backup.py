@@ -17,7 +17,6 @@ import tempfile
 import time
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import (
-    BackupError,
     commit_partial,
     fsync_dir,
     fsync_path,
@@ -25,6 +24,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     remove_quietly,
     sha256_file,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.sqlite_probe import SQLITE_MAGIC, is_wal_mode, migration_revision, read_header, ro_uri
 
 METHODS = ('backup_api', 'vacuum_into')
@@ -105,7 +105,7 @@ def _make_copy(source, tmp, method, busy_timeout_ms):
 
 
 def is_refusal(exc):
-    """A BackupError that refuses the DB itself (corrupt, not a DB any more, lacking required tables), not the copy."""
+    """A StackError that refuses the DB itself (corrupt, not a DB any more, lacking required tables), not the copy."""
     return exc.msg.startswith('refused:')
 
 
@@ -129,7 +129,7 @@ def raw_copy(src, dest):
 
 def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_timeout_ms=5000, check_mode=False,
                   raw_copy_fallback=False):
-    """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise BackupError.
+    """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise StackError.
 
     With ``raw_copy_fallback`` a DB that is refused (integrity_check fails, it is no longer a database, required tables
     are missing) is copied byte for byte instead (with its -wal/-journal), and the result says ``verified: false`` and
@@ -138,7 +138,7 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
     """
     try:
         result = _backup_sqlite(src, dest, method, required_tables, busy_timeout_ms, check_mode)
-    except BackupError as exc:
+    except StackError as exc:
         if not raw_copy_fallback or not is_refusal(exc):
             raise
         started = time.time()
@@ -147,8 +147,8 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
         try:
             files = raw_copy(src, dest)
         except OSError as err:
-            raise BackupError('%s; the raw copy that replaces it failed too: [Errno %s] %s' % (exc.msg, err.errno, err.strerror or err),
-                              errno=err.errno) from err
+            raise StackError('%s; the raw copy that replaces it failed too: [Errno %s] %s' % (exc.msg, err.errno, err.strerror or err),
+                             errno=err.errno) from err
         result = {'src': src, 'dest': dest, 'method': 'raw_copy', 'changed': True, 'verified': False, 'problem': exc.msg,
                   'files': files, 'integrity_check': exc.details.get('integrity_check'), 'tables': exc.details.get('tables'),
                   'schema_version': None, 'revision': None, 'source_size_bytes': os.path.getsize(src), 'wal_mode': None}
@@ -161,22 +161,22 @@ def backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_tim
 
 
 def _backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_timeout_ms=5000, check_mode=False):
-    """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise BackupError."""
+    """Copy the live DB ``src`` to ``dest`` atomically and check the copy; return the result dict or raise StackError."""
     started = time.time()
     src = os.path.abspath(os.path.expanduser(src))
     dest = os.path.abspath(os.path.expanduser(dest))
     if method not in METHODS:
-        raise BackupError('method=%s is not one of %s' % (method, ', '.join(METHODS)))
+        raise StackError('method=%s is not one of %s' % (method, ', '.join(METHODS)))
     if not os.path.isfile(src):
-        raise BackupError('src=%s does not exist; pass the host path of the live DB (db_location_info\'s db.host_path)' % src)
+        raise StackError('src=%s does not exist; pass the host path of the live DB (db_location_info\'s db.host_path)' % src)
     header = read_header(src)
     if not header.startswith(SQLITE_MAGIC):
-        raise BackupError('refused: src=%s is not a SQLite database (bad header); check src' % src)
+        raise StackError('refused: src=%s is not a SQLite database (bad header); check src' % src)
     directory = os.path.dirname(dest)
     if not os.path.isdir(directory):
-        raise BackupError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
+        raise StackError('dest=%s: directory %s does not exist; create it first' % (dest, directory))
     if os.path.realpath(src) == os.path.realpath(dest):
-        raise BackupError('dest=%s is the live DB itself; choose another dest' % dest)
+        raise StackError('dest=%s is the live DB itself; choose another dest' % dest)
     result = {'src': src, 'dest': dest, 'method': method, 'changed': True, 'size_bytes': None, 'sha256': None,
               'integrity_check': None, 'tables': None, 'schema_version': None, 'revision': None,
               'source_size_bytes': os.path.getsize(src), 'wal_mode': is_wal_mode(header)}
@@ -195,12 +195,12 @@ def _backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_ti
             _make_copy(source, tmp, method, busy_timeout_ms)
         except sqlite3.DatabaseError as exc:
             if 'malformed' in str(exc) or 'not a database' in str(exc):
-                raise BackupError(refuse_message(src, str(exc)), integrity_check=str(exc)) from exc
+                raise StackError(refuse_message(src, str(exc)), integrity_check=str(exc)) from exc
             if 'disk is full' in str(exc):
-                raise BackupError('copying %s to %s failed: no space left on the filesystem of %s (errno 28, ENOSPC); free space there '
-                                  'or point dest at a larger filesystem; no partial copy was kept' % (src, dest, directory)) from exc
-            raise BackupError('copying %s to %s (method %s) failed: %s; if the DB is busy raise busy_timeout_ms, if it is locked '
-                              'by a long transaction retry later' % (src, dest, method, exc)) from exc
+                raise StackError('copying %s to %s failed: no space left on the filesystem of %s (errno 28, ENOSPC); free space there '
+                                 'or point dest at a larger filesystem; no partial copy was kept' % (src, dest, directory)) from exc
+            raise StackError('copying %s to %s (method %s) failed: %s; if the DB is busy raise busy_timeout_ms, if it is locked '
+                             'by a long transaction retry later' % (src, dest, method, exc)) from exc
         os.chmod(tmp, 0o600)
         try:
             conn = sqlite3.connect(tmp)
@@ -210,15 +210,15 @@ def _backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_ti
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(refuse_message(src, str(exc)), integrity_check=str(exc)) from exc
+            raise StackError(refuse_message(src, str(exc)), integrity_check=str(exc)) from exc
         result['integrity_check'] = check
         if check != 'ok':
-            raise BackupError(refuse_message(src, check), integrity_check=check)
+            raise StackError(refuse_message(src, check), integrity_check=check)
         missing = [t for t in required_tables or [] if t not in tables]
         if missing:
-            raise BackupError('refused: the copy of %s lacks required table(s) %s (tables: %s); is src the DB the runtime uses '
-                              '(see db_location_info)? nothing was uploaded' % (src, ', '.join(missing), ', '.join(sorted(tables)) or 'none'),
-                              tables=tables)
+            raise StackError('refused: the copy of %s lacks required table(s) %s (tables: %s); is src the DB the runtime uses '
+                             '(see db_location_info)? nothing was uploaded' % (src, ', '.join(missing), ', '.join(sorted(tables)) or 'none'),
+                             tables=tables)
         result['tables'] = tables
         result['revision'] = revision
         if revision is not None and revision['table'] == 'schema_migrations':
@@ -226,8 +226,8 @@ def _backup_sqlite(src, dest, method='backup_api', required_tables=None, busy_ti
         commit_partial(tmp, dest)
         tmp = None
     except OSError as exc:
-        raise BackupError('writing the copy %s failed: [Errno %s] %s; free space in %s or choose another dest; no partial copy was kept'
-                          % (dest, exc.errno, exc.strerror or exc, directory), errno=exc.errno) from exc
+        raise StackError('writing the copy %s failed: [Errno %s] %s; free space in %s or choose another dest; no partial copy was kept'
+                         % (dest, exc.errno, exc.strerror or exc, directory), errno=exc.errno) from exc
     finally:
         if tmp is not None:
             remove_quietly(tmp, *(tmp + s for s in SIDE_SUFFIXES))
@@ -245,16 +245,16 @@ def install_sqlite(src, dest, stamp=None, check_mode=False):
     The writers must be stopped. Steps: copy ``src`` to a temp file beside ``dest`` (same filesystem, owner and mode of
     ``dest``) and check it with integrity_check; move the live DB's -wal/-shm/-journal aside (renames); rename the temp
     over ``dest``; remove the set-aside files. Any failure before the final rename puts the side files back and removes
-    the temp file, so the live DB is either fully replaced or untouched. Returns the result dict or raises BackupError.
+    the temp file, so the live DB is either fully replaced or untouched. Returns the result dict or raises StackError.
     """
     started = time.time()
     src = os.path.abspath(os.path.expanduser(src))
     dest = os.path.abspath(os.path.expanduser(dest))
     directory = os.path.dirname(dest)
     if not os.path.isfile(src):
-        raise BackupError('src=%s does not exist; pass the DB file extracted from the verified archive' % src)
+        raise StackError('src=%s does not exist; pass the DB file extracted from the verified archive' % src)
     if not os.path.isdir(directory):
-        raise BackupError('dest=%s: directory %s does not exist; is the runtime volume there (db_location_info)?' % (dest, directory))
+        raise StackError('dest=%s: directory %s does not exist; is the runtime volume there (db_location_info)?' % (dest, directory))
     result = {'src': src, 'dest': dest, 'changed': True, 'sha256': None, 'size_bytes': None, 'side_files_removed': [],
               'integrity_check': None}
     if os.path.isfile(dest) and sha256_file(src)[0] == sha256_file(dest)[0] and not any(side_files(dest).values()):
@@ -280,8 +280,8 @@ def install_sqlite(src, dest, stamp=None, check_mode=False):
             check = str(exc)
         result['integrity_check'] = check
         if check != 'ok':
-            raise BackupError('refused: integrity_check of the DB to restore (%s) returned %s; the live DB %s was not touched'
-                              % (src, check[:300], dest))
+            raise StackError('refused: integrity_check of the DB to restore (%s) returned %s; the live DB %s was not touched'
+                             % (src, check[:300], dest))
         if os.path.isfile(dest):
             stat = os.stat(dest)
             os.chown(tmp, stat.st_uid, stat.st_gid)
@@ -304,9 +304,9 @@ def install_sqlite(src, dest, stamp=None, check_mode=False):
         if tmp is not None:
             remove_quietly(tmp, *(tmp + s for s in SIDE_SUFFIXES))
         if isinstance(exc, OSError):
-            raise BackupError('restoring %s over the live DB %s failed: [Errno %s] %s (%s); the live DB was not touched'
-                              % (src, dest, exc.errno, exc.strerror or exc, getattr(exc, 'filename', None) or directory),
-                              errno=exc.errno) from exc
+            raise StackError('restoring %s over the live DB %s failed: [Errno %s] %s (%s); the live DB was not touched'
+                             % (src, dest, exc.errno, exc.strerror or exc, getattr(exc, 'filename', None) or directory),
+                             errno=exc.errno) from exc
         raise
     for original, target in aside:
         remove_quietly(target)

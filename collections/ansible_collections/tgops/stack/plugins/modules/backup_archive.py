@@ -208,7 +208,7 @@ duration_s:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, zstandard
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def main():
@@ -234,7 +234,7 @@ def main():
         result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
                                 zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode,
                                 verify=p['verify'], progress_mib=p['progress_mib'])
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)
 

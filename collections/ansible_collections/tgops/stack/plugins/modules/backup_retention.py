@@ -124,7 +124,8 @@ removed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import apply_retention, local_archives, parse_archive_name, select_prunable
 
 
@@ -156,7 +157,7 @@ def main():
             removed = apply_retention(p['path'], selection['prune'], module.check_mode)
     except ValueError as exc:
         module.fail_json(msg='keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc)
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(changed=bool(removed), removed=removed, **selection)
 

@@ -117,7 +117,7 @@ duration_s:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import verify_archive, zstandard
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def main():
@@ -135,7 +135,7 @@ def main():
     try:
         result = verify_archive(p['archive'], p['extract_to'], p['expect'], zstd_cli=zstd_cli, has_zstandard=zstandard is not None,
                                 check_mode=module.check_mode)
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     if not result['ok']:
         module.fail_json(msg='archive %s failed verification: %s' % (result['archive'], '; '.join(result['problems'])), **result)

@@ -117,7 +117,8 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.compose_scratch import scratch_model
 from ansible_collections.tgops.stack.plugins.module_utils.failures import output_cause
 from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write

@@ -195,7 +195,8 @@ stack:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, check_services
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.compose import check_services
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
 from ansible_collections.tgops.stack.plugins.module_utils.stack import build_stack
 

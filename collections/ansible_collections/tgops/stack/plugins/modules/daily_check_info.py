@@ -253,8 +253,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils import daily_evidence
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+
 from ansible_collections.tgops.stack.plugins.module_utils.project import compose_project_argument_spec, fail
 from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_argument_spec
 

@@ -137,7 +137,8 @@ env:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
 from ansible_collections.tgops.stack.plugins.module_utils.env_file import env_file_report
 

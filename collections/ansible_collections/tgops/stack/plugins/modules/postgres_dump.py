@@ -139,8 +139,9 @@ duration_s:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, check_services
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.compose import check_services
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import container_name, postgres_credentials, running_container
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_dump import dump_postgres
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
@@ -169,8 +170,6 @@ def main():
                                module.run_command, module.check_mode, p['compress'])
     except StackError as exc:
         fail(module, exc)
-    except BackupError as exc:
-        module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)
 
 

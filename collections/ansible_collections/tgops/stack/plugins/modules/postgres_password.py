@@ -114,7 +114,8 @@ login_ok_after:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError, check_services
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.compose import check_services
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import container_name, postgres_credentials, running_container
 from ansible_collections.tgops.stack.plugins.module_utils.failures import output_cause
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_password import (

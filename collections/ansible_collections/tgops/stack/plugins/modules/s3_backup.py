@@ -183,7 +183,8 @@ duration_s:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     BOTO3_IMPORT_ERROR,
     client_from_params,
@@ -228,7 +229,7 @@ def main():
         else:
             result = s3_call(p['endpoint_url'], p['bucket'], 'download', fetch_archive, client, p['bucket'], p['prefix'], p['dest'],
                              p['key'], module.check_mode, p['progress_mib'])
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)
 

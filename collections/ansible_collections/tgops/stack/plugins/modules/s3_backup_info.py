@@ -98,7 +98,8 @@ count:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     BOTO3_IMPORT_ERROR,
     client_from_params,
@@ -118,7 +119,7 @@ def main():
         client = client_from_params(p)
         s3_call(p['endpoint_url'], p['bucket'], 'bucket check', ensure_bucket_reachable, client, p['bucket'])
         result = s3_call(p['endpoint_url'], p['bucket'], 'listing', list_archives, client, p['bucket'], p['prefix'])
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(changed=False, **result)
 

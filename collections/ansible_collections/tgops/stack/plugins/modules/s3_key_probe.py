@@ -62,7 +62,8 @@ message:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     BOTO3_IMPORT_ERROR,
     client_from_params,
@@ -82,7 +83,7 @@ def main():
         client = client_from_params(p)
         s3_call(p['endpoint_url'], p['bucket'], 'key probe (put, get, delete)', probe_keys, client, p['bucket'], p['prefix'], 'probe')
         result['ok'] = True
-    except BackupError as exc:
+    except StackError as exc:
         result['message'] = exc.msg
         for code in ('InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'NoSuchBucket', 'not reachable'):
             if code in exc.msg:

@@ -134,7 +134,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import write_small_atomic
+from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, normalize_mode
 from ansible_collections.tgops.stack.plugins.module_utils.secrets import (
     SecretError, backup_path, backups_to_prune, env_set, google_sa_problems, url_with_password,
@@ -209,7 +209,7 @@ def main():
             if module._diff:
                 result['diff'] = dict(before='%s: current content\n' % path, after='%s: content of %s\n' % (path, p['restore_from']))
             if not module.check_mode:
-                write_small_atomic(path, wanted, mode, keep_owner=True)
+                atomic_write(path, wanted, mode, keep_owner=True)
         module.exit_json(**result)
 
     try:
@@ -236,9 +236,9 @@ def main():
                 while os.path.exists(backup):  # two edits within one second keep both backups
                     serial += 1
                     backup = backup_path(path, '%s-%d' % (stamp, serial))
-                write_small_atomic(backup, to_bytes(old), mode)
+                atomic_write(backup, to_bytes(old), mode)
                 result['backup'] = backup
-            write_small_atomic(path, to_bytes(text), mode, keep_owner=True)
+            atomic_write(path, to_bytes(text), mode, keep_owner=True)
             # The backup just written is the rollback copy of this change: never pruned, even with keep_backups=0.
             for name in backups_to_prune(path, os.listdir(directory), p['keep_backups'], protect=[result.get('backup')]):
                 os.unlink(os.path.join(directory, name))

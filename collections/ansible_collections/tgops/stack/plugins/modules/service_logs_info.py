@@ -110,7 +110,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.docker_api import DOCKER_IMPORT_ERROR, connect
 from ansible_collections.tgops.stack.plugins.module_utils.logs import compile_patterns, scan_service, secrets_from_env_files
 

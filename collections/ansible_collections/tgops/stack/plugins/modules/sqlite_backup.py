@@ -180,7 +180,8 @@ duration_s:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
+
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.sqlite_backup import backup_sqlite, install_sqlite
 
 
@@ -203,7 +204,7 @@ def main():
             module.exit_json(**install_sqlite(p['src'], p['dest'], check_mode=module.check_mode))
         result = backup_sqlite(p['src'], p['dest'], p['method'], p['required_tables'], p['busy_timeout_ms'], module.check_mode,
                                raw_copy_fallback=p['raw_copy_fallback'])
-    except BackupError as exc:
+    except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)
 

@@ -110,7 +110,8 @@ broken:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.lock import LockHeld, acquire, read_lock, release, stale_reason, utc_now
+from ansible_collections.tgops.stack.plugins.module_utils.errors import utc_now
+from ansible_collections.tgops.stack.plugins.module_utils.lock import LockHeld, acquire, read_lock, release, stale_reason
 
 
 def main():

@@ -16,7 +16,8 @@ import tarfile
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, verify_archive, zstandard
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, format_sha256_line, sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import format_sha256_line, sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 ZSTD_CLI = shutil.which('zstd')
 ENV_TEXT = 'BOT_TOKEN=123456:very-secret\nDB_PATH=/data/organizer.db\n# OLD=hidden\n'
@@ -226,7 +227,7 @@ class FullDisk:
 @pytest.mark.parametrize('compression,has_py', [('gzip', False)] + ([('zstd', True)] if zstandard is not None else []))
 def test_enospc_leaves_no_partial(sources, compression, has_py):
     src, out = sources
-    with pytest.raises(BackupError) as info:
+    with pytest.raises(StackError) as info:
         create_archive(str(out), 'todo-1', members_of(src), compression=compression, has_zstandard=has_py,
                        opener=lambda path: FullDisk(path, 4096))
     assert 'ENOSPC' in info.value.msg and str(out) in info.value.msg
@@ -239,7 +240,7 @@ def test_zstd_cli_failure_leaves_no_partial(sources, tmp_path):
     fake.write_text('#!/bin/sh\n# write a little, then fail like a full disk\nhead -c 1000\n'
                     'echo "zstd: error 70 : Write error : cannot write block : No space left on device" >&2\nexit 70\n')
     fake.chmod(0o755)
-    with pytest.raises(BackupError) as info:
+    with pytest.raises(StackError) as info:
         create_archive(str(out), 'todo-1', members_of(src), compression='zstd', zstd_cli=str(fake), has_zstandard=False)
     assert 'ENOSPC' in info.value.msg and 'No space left' in info.value.msg
     assert info.value.details['rc'] == 70 and info.value.details['cmd'][0] == str(fake)
@@ -248,11 +249,11 @@ def test_zstd_cli_failure_leaves_no_partial(sources, tmp_path):
 
 def test_errors_name_the_option(sources, tmp_path):
     src, out = sources
-    with pytest.raises(BackupError, match='dest_dir=.*not an existing directory'):
+    with pytest.raises(StackError, match='dest_dir=.*not an existing directory'):
         create_archive(str(tmp_path / 'nope'), 'todo-1', members_of(src))
-    with pytest.raises(BackupError, match='env_file='):
+    with pytest.raises(StackError, match='env_file='):
         create_archive(str(out), 'todo-1', members_of(src), env_file=str(tmp_path / 'missing.env'))
-    with pytest.raises(BackupError, match='archive=.*does not exist'):
+    with pytest.raises(StackError, match='archive=.*does not exist'):
         verify_archive(str(tmp_path / 'missing.tar.gz'))
 
 
@@ -292,6 +293,6 @@ def test_sidecar_only_after_the_read_back_passed(sources, monkeypatch):
         seen['db/organizer.db'] = (seen['db/organizer.db'][0], '0' * 64)
         return manifest, seen, problems, compression
     monkeypatch.setattr(backup_archive, 'read_archive', corrupted)
-    with pytest.raises(BackupError, match='failed its verification .*no .sha256 was written'):
+    with pytest.raises(StackError, match='failed its verification .*no .sha256 was written'):
         create_archive(str(out), 'todo-20261122T060000Z', members_of(src), compression='gzip', has_zstandard=False)
     assert os.listdir(str(out)) == []

@@ -11,7 +11,6 @@ import os
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import (
-    BackupError,
     archive_filename,
     choose_compression,
     compression_of_magic,
@@ -33,9 +32,9 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     sha256_file,
     sha256_stream,
     utc_stamp,
-    write_small_atomic,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 HEX = 'a' * 64
 
@@ -139,7 +138,7 @@ def test_choose_compression(requested, cli, zstd_py, expected):
 
 
 def test_choose_compression_zstd_unavailable():
-    with pytest.raises(BackupError, match='compression=zstd'):
+    with pytest.raises(StackError, match='compression=zstd'):
         choose_compression('zstd', None, False)
 
 
@@ -149,7 +148,7 @@ def test_names_and_magic():
     assert compression_of_magic(b'\x28\xb5\x2f\xfd..') == 'zstd' and compression_of_magic(b'\x1f\x8b') == 'gzip'
     assert compression_of_magic(b'PK') is None
     for bad in ('', 'a/b', '.hidden'):
-        with pytest.raises(BackupError):
+        with pytest.raises(StackError):
             validate_name(bad)
 
 
@@ -160,7 +159,7 @@ def test_parse_mode(mode, expected):
 
 @pytest.mark.parametrize('mode', ['rw', '0999', 0o7777, '-1'])
 def test_parse_mode_rejects(mode):
-    with pytest.raises(BackupError, match='mode='):
+    with pytest.raises(StackError, match='mode='):
         parse_mode(mode)
 
 
@@ -173,22 +172,14 @@ def test_expand_members_recurses_and_checks(tmp_path):
     files, skipped = expand_members([{'src': str(tmp_path / 'f.db'), 'arcname': 'db/f.db'}, {'src': str(tmp_path / 'd')}])
     assert [f['name'] for f in files] == ['db/f.db', 'd/b.txt', 'd/sub/a.txt']
     assert skipped == [str(tmp_path / 'd' / 'link')]
-    with pytest.raises(BackupError, match='does not exist'):
+    with pytest.raises(StackError, match='does not exist'):
         expand_members([{'src': str(tmp_path / 'missing')}])
-    with pytest.raises(BackupError, match='arcname'):
+    with pytest.raises(StackError, match='arcname'):
         expand_members([{'src': str(tmp_path / 'f.db'), 'arcname': '../f'}])
-    with pytest.raises(BackupError, match='used twice or reserved'):
+    with pytest.raises(StackError, match='used twice or reserved'):
         expand_members([{'src': str(tmp_path / 'f.db'), 'arcname': 'manifest.json'}])
-    with pytest.raises(BackupError, match='used twice'):
+    with pytest.raises(StackError, match='used twice'):
         expand_members([{'src': str(tmp_path / 'f.db')}, {'src': str(tmp_path / 'f.db')}])
-
-
-def test_write_small_atomic_mode_and_no_leftovers(tmp_path):
-    target = tmp_path / 'x.sha256'
-    write_small_atomic(str(target), b'abc')
-    assert target.read_bytes() == b'abc'
-    assert oct(os.stat(str(target)).st_mode & 0o777) == '0o600'
-    assert os.listdir(str(tmp_path)) == ['x.sha256']
 
 
 def test_os_error_message_names_errno():

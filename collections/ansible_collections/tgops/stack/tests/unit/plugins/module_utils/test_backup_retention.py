@@ -8,13 +8,13 @@ import datetime
 import os
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import (
     apply_retention,
     local_archives,
     parse_archive_name,
     select_prunable,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 NOW = datetime.datetime(2026, 11, 22, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
@@ -143,5 +143,5 @@ def test_local_dir_selection_and_apply(tmp_path):
     removed = apply_retention(str(tmp_path), result['prune'])
     assert removed == planned and not any(os.path.exists(p) for p in removed)
     assert sorted(os.listdir(str(tmp_path))) == sorted([names[1], names[1] + '.sha256', 'other-20261101T000000Z.tar.zst', 'notes.txt'])
-    with pytest.raises(BackupError, match='path='):
+    with pytest.raises(StackError, match='path='):
         local_archives(str(tmp_path / 'missing'))

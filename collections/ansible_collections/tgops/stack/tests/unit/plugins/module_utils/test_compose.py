@@ -8,9 +8,9 @@ import json
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.compose import (
-    StackError,
     check_services,
     compose_base_args,
+    config_failure_message,
     config_sha256,
     docker_environ,
     parse_config_output,
@@ -19,6 +19,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.compose import (
     summarize_services,
     volume_users,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def test_resolve_paths_absolute(tmp_path):
@@ -167,3 +168,32 @@ def test_compose_config_output_never_reaches_an_error(tmp_path):
         run_compose_config(lambda cmd, environ_update=None: (0, '{"services": {"a": {"environment": {"T": "PLANTEDtokenValue123"}}}', ''),
                            ['docker', 'compose'])
     assert 'PLANTEDtokenValue123' not in exc.value.msg + json.dumps(exc.value.details)
+
+
+# Recorded from Compose 2.26 on a file with "services:\n  api: [unclosed\n".
+COMPOSE_STDERR = "yaml: line 1: did not find expected ',' or ']'"
+
+
+def test_bad_yaml_file_is_named(tmp_path):
+    good = tmp_path / 'docker-compose.yml'
+    good.write_text('services:\n  api:\n    image: x\n')
+    bad = tmp_path / 'docker-compose.vps.override.yml'
+    bad.write_text('services:\n  api: [unclosed\n')
+    msg = config_failure_message(15, COMPOSE_STDERR, [str(good), str(bad)])
+    assert 'rc=15' in msg and COMPOSE_STDERR in msg
+    assert 'docker-compose.vps.override.yml (files option) is not valid YAML' in msg
+    assert str(good) + ' (files option)' not in msg
+
+
+def test_compose_naming_the_file_is_kept_as_is(tmp_path):
+    f = tmp_path / 'compose.yaml'
+    f.write_text('services: {}\n')
+    out = 'service "api" refers to undefined volume nope: invalid compose project (compose.yaml)'
+    assert config_failure_message(15, out, [str(f)]).endswith('Fix the file named above.')
+
+
+def test_valid_yaml_lists_the_files(tmp_path):
+    f = tmp_path / 'a.yml'
+    f.write_text('services: {}\n')
+    msg = config_failure_message(1, 'some semantic error', [str(f)])
+    assert 'The files were: %s' % f in msg

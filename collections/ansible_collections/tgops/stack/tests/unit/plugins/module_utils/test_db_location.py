@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import (
     container_env,
     guard_message,
@@ -19,6 +18,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.db_location import (
     psql_args,
     running_container,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 @pytest.fixture

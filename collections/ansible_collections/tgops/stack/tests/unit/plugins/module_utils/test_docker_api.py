@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils import docker_api
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def test_effective_docker_host(monkeypatch):

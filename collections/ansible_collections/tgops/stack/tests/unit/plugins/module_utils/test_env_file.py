@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.env_file import env_file_report, mode_ok
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 PROJECTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'projects')
 

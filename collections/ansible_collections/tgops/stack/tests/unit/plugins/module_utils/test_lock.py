@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from ansible_collections.tgops.stack.plugins.module_utils.errors import utc_now
 from ansible_collections.tgops.stack.plugins.module_utils.lock import (
     LockHeld,
     acquire,
@@ -18,7 +19,6 @@ from ansible_collections.tgops.stack.plugins.module_utils.lock import (
     release,
     stale_reason,
     this_machine,
-    utc_now,
 )
 
 NOW = utc_now()

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.compose import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_password import (
     alter_cmd,
     alter_verifier_sql,

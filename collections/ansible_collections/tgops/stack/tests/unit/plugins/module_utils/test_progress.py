@@ -49,6 +49,7 @@ def test_zero_turns_the_lines_off_but_still_counts():
 
 def test_thread_safe_count():
     progress = TransferProgress('upload', total=None, every_mib=1)
+
     def writer():
         for _block in range(1000):
             progress(1024)

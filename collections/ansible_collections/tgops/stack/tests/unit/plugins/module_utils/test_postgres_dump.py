@@ -8,7 +8,8 @@ import os
 import stat
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_dump import (
     count_rows,
     dump_postgres,
@@ -116,7 +117,7 @@ def test_failed_dump_removes_partial(fake_docker, tmp_path, monkeypatch):
     monkeypatch.setenv('FAIL_DUMP', '1')
     dest = tmp_path / 'out' / 'sprint.dump'
     dest.parent.mkdir()
-    with pytest.raises(BackupError) as info:
+    with pytest.raises(StackError) as info:
         dump_postgres(fake_docker, 'tgopsbk-db-1', 'nobody', 'sprint', str(dest))
     assert 'pg_dump in container tgopsbk-db-1 (user nobody, database sprint) failed (rc=1)' in info.value.msg
     assert info.value.details['rc'] == 1 and 'role "nobody"' in info.value.details['stderr']
@@ -126,7 +127,7 @@ def test_failed_dump_removes_partial(fake_docker, tmp_path, monkeypatch):
 
 def test_rejected_dump_removes_partial(fake_docker, tmp_path, monkeypatch):
     monkeypatch.setenv('FAIL_LIST', '1')
-    with pytest.raises(BackupError, match='pg_restore --list rejected'):
+    with pytest.raises(StackError, match='pg_restore --list rejected'):
         dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'sprint.dump'))
     assert [n for n in os.listdir(str(tmp_path)) if 'sprint.dump' in n] == []
 
@@ -135,13 +136,13 @@ def test_check_mode_and_missing_dir(fake_docker, tmp_path):
     result = dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'x.dump'), check_mode=True)
     assert result['sha256'] is None and result['cmd'][4] == 'pg_dump'
     assert not (tmp_path / 'calls.log').exists() and not (tmp_path / 'x.dump').exists()
-    with pytest.raises(BackupError, match='directory .* does not exist'):
+    with pytest.raises(StackError, match='directory .* does not exist'):
         dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'no' / 'x.dump'))
 
 
 def test_unreadable_dump_data_removes_partial(fake_docker, tmp_path, monkeypatch):
     monkeypatch.setenv('FAIL_DATA', '1')
-    with pytest.raises(BackupError, match='pg_restore --data-only could not read the data') as info:
+    with pytest.raises(StackError, match='pg_restore --data-only could not read the data') as info:
         dump_postgres(fake_docker, 'c', 'sprint', 'sprint', str(tmp_path / 'sprint.dump'))
     assert info.value.details['rc'] == 1 and 'end of file' in info.value.details['stderr']
     assert [n for n in os.listdir(str(tmp_path)) if 'sprint.dump' in n] == []

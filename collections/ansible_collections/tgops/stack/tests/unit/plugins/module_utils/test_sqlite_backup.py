@@ -11,7 +11,8 @@ import threading
 import time
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import BackupError, sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.sqlite_backup import backup_sqlite, refuse_message
 
 
@@ -111,7 +112,7 @@ def test_required_table_missing_removes_copy(tmp_path):
     live = tmp_path / 'organizer.db'
     make_db(live, rows=1).close()
     dest = tmp_path / 'out.db'
-    with pytest.raises(BackupError, match='lacks required table.*users.*nothing was uploaded'):
+    with pytest.raises(StackError, match='lacks required table.*users.*nothing was uploaded'):
         backup_sqlite(str(live), str(dest), required_tables=['tasks', 'users'])
     assert sorted(os.listdir(str(tmp_path))) == ['organizer.db']
 
@@ -123,7 +124,7 @@ def test_corrupt_db_refused_and_copy_removed(tmp_path):
         handle.seek(4096 * 3)
         handle.write(b'\xff' * 4096 * 4)
     dest = tmp_path / 'out.db'
-    with pytest.raises(BackupError) as info:
+    with pytest.raises(StackError) as info:
         backup_sqlite(str(live), str(dest))
     assert info.value.msg.startswith('refused: integrity_check of the copy of %s returned' % live)
     assert info.value.msg.endswith('the live DB may be corrupt; nothing was uploaded')
@@ -143,7 +144,7 @@ def test_index_mismatch_is_reported_by_integrity_check(tmp_path):
     with open(str(live), 'r+b') as handle:
         handle.seek(pos)
         handle.write(b'marker-zzzzzz')
-    with pytest.raises(BackupError) as info:
+    with pytest.raises(StackError) as info:
         backup_sqlite(str(live), str(tmp_path / 'out.db'))
     assert 'refused: integrity_check of the copy' in info.value.msg
     assert info.value.details['integrity_check'] != 'ok' and 'index' in info.value.details['integrity_check']
@@ -161,16 +162,16 @@ def test_check_mode_and_bad_inputs(tmp_path):
     result = backup_sqlite(str(live), str(tmp_path / 'out.db'), check_mode=True)
     assert result['sha256'] is None and result['source_size_bytes'] > 0 and result['wal_mode']
     assert sorted(os.listdir(str(tmp_path))) == ['organizer.db']
-    with pytest.raises(BackupError, match='src=.*does not exist'):
+    with pytest.raises(StackError, match='src=.*does not exist'):
         backup_sqlite(str(tmp_path / 'nope.db'), str(tmp_path / 'out.db'))
     (tmp_path / 'text.db').write_text('hello')
-    with pytest.raises(BackupError, match='not a SQLite database'):
+    with pytest.raises(StackError, match='not a SQLite database'):
         backup_sqlite(str(tmp_path / 'text.db'), str(tmp_path / 'out.db'))
-    with pytest.raises(BackupError, match='directory .* does not exist'):
+    with pytest.raises(StackError, match='directory .* does not exist'):
         backup_sqlite(str(live), str(tmp_path / 'no' / 'out.db'))
-    with pytest.raises(BackupError, match='is the live DB itself'):
+    with pytest.raises(StackError, match='is the live DB itself'):
         backup_sqlite(str(live), str(live))
-    with pytest.raises(BackupError, match='method='):
+    with pytest.raises(StackError, match='method='):
         backup_sqlite(str(live), str(tmp_path / 'out.db'), method='cp')
 
 
@@ -192,9 +193,9 @@ def test_raw_copy_fallback_for_a_db_lacking_tables_or_not_a_db(tmp_path):
     ok = backup_sqlite(str(live), str(out / 'c.db'), raw_copy_fallback=True)
     assert ok['verified'] is True and ok['problem'] is None
     # without the fallback the refusal stands; an error of the copy itself is never turned into a raw copy
-    with pytest.raises(BackupError, match='refused: the copy .* lacks required table'):
+    with pytest.raises(StackError, match='refused: the copy .* lacks required table'):
         backup_sqlite(str(live), str(out / 'd.db'), required_tables=['missing_table'])
-    with pytest.raises(BackupError, match='directory .* does not exist'):
+    with pytest.raises(StackError, match='directory .* does not exist'):
         backup_sqlite(str(live), str(tmp_path / 'no' / 'e.db'), raw_copy_fallback=True)
 
 
@@ -215,7 +216,7 @@ def test_install_replaces_the_live_db_all_or_nothing(tmp_path):
     before = live.read_bytes()
     bad = tmp_path / 'not-a-db'
     bad.write_bytes(b'garbage' * 100)
-    with pytest.raises(BackupError, match='refused: integrity_check of the DB to restore'):
+    with pytest.raises(StackError, match='refused: integrity_check of the DB to restore'):
         install_sqlite(str(bad), str(live))
     assert live.read_bytes() == before and (live_dir / 'organizer.db-wal').read_bytes() == b'old wal'
     assert sorted(os.listdir(str(live_dir))) == ['organizer.db', 'organizer.db-wal']
@@ -240,7 +241,7 @@ def test_install_failure_puts_the_side_files_back(tmp_path, monkeypatch):
     def failing_replace(a, b):
         raise OSError(28, 'No space left on device', b)
     monkeypatch.setattr(sqlite_backup.os, 'replace', failing_replace)
-    with pytest.raises(BackupError, match=r'\[Errno 28\] No space left on device .*the live DB was not touched'):
+    with pytest.raises(StackError, match=r'\[Errno 28\] No space left on device .*the live DB was not touched'):
         sqlite_backup.install_sqlite(str(restored), str(live))
     assert live.read_bytes() == before and (live_dir / 'organizer.db-wal').read_bytes() == b'old wal'
     assert sorted(os.listdir(str(live_dir))) == ['organizer.db', 'organizer.db-wal']
