@@ -113,3 +113,18 @@ def test_failing_migration_is_rejected_with_the_production_db_unchanged(sprint_d
     assert sprint_db("select count(*) from quiet_queue") + "/" + sprint_db("select count(*) from users") == rows
     assert containers("sprint") == before
     assert scratch_leftovers() == []
+
+
+@pytest.mark.usefixtures("sprint_v1")
+def test_a_failure_only_production_shows_is_still_caught_by_the_gate_and_rolled_back(sprint_dir):
+    """The rehearsal passes (v2 migrates and starts on the copy); production's health URL never answers (a stand-in for
+    what only real traffic shows): the production gate fails and the rollback downgrades to the revision before."""
+    revision = sprint_db("select version_num from alembic_version")
+    res = playbook("deploy.yml", *SPRINT_LIMIT, extra_vars={"deploy_version": "v2", "deploy_health_url": "http://127.0.0.1:8199/health",
+                                                           "deploy_health_timeout": 5})
+    flat = " ".join(res.output.split())
+    assert res.rc != 0 and "Rehearsal passed in" in flat and "on sprint-rehearsal" in flat, res
+    assert "Health gate failed" in flat and "rolled back" in flat, res
+    assert sprint_db("select version_num from alembic_version") == revision, "the rollback downgrades what production migrated"
+    assert env_value(sprint_dir / ".env", "APP_VERSION") == "v1"
+    assert scratch_leftovers() == []

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verdicts of the daily check and of the deploy health gate, as pure functions over gathered evidence."""
+"""Verdicts of the DB location guard, the daily check and the deploy health gate, as pure functions over gathered evidence."""
 
 from __future__ import annotations
 
@@ -125,3 +125,47 @@ def gate_verdict(containers, expected_services, restarts_before=None, crash_loop
         'services': services,
         'notes': failures + waits,
     }
+
+
+def _or(value, fallback):
+    return fallback if value in (None, '') else value
+
+
+def db_guard_verdict(runtime, migration, engine='sqlite', db_service='', expected_volume='', migration_service='',
+                     require_tables=False):
+    """The DB location guard's decision from the two locations db_location_info found (runtime and migration).
+
+    ``same_db``: SQLite - the migration service sees the same file in the same volume as the runtime service; Postgres -
+    its DB_URL points at the stack's db service. ``ok`` also needs the runtime DB in the expected volume and, with
+    ``require_tables``, none of the required tables missing. ``problems`` holds one message per failed check, in that
+    order, each naming what was found and the fix; the run fails with them and changes nothing.
+    """
+    runtime = runtime or {}
+    migration = migration or {}
+    if engine == 'sqlite':
+        same_db = runtime.get('volume_name') == migration.get('volume_name') and runtime.get('path') == migration.get('path')
+    else:
+        same_db = _or(migration.get('url_host'), '') == db_service
+    where = "%s=%s" % (_or(runtime.get('path_variable'), 'the DB'), _or(runtime.get('path'), '?'))
+    runtime_volume = _or(runtime.get('volume_name'), 'none')
+    problems = []
+    if not same_db:
+        problems.append(
+            "DB location guard: the runtime service '%s' uses %s in volume '%s', but the migration service '%s' would touch %s "
+            "in volume '%s'. Migrations there would not reach the runtime DB (the split-volume incident). Make the migration "
+            "service mount the volume '%s' at the same path, or fix stack_migration_service / stack_migration_compose_files. "
+            "Nothing was changed."
+            % (db_service, where, runtime_volume, migration_service, _or(migration.get('path'), _or(migration.get('url_host'), '?')),
+               _or(migration.get('volume_name'), 'none'), _or(runtime.get('volume_name'), '?')))
+    if not runtime.get('matches_expected'):
+        problems.append(
+            "DB location guard: %s of service '%s' lives in volume '%s', not in the expected '%s' (stack_db_volume). Check which "
+            "volume holds the real data (playbooks/stack-info.yml) and fix stack_db_volume or the Compose file. Nothing was changed."
+            % (where, db_service, runtime_volume, expected_volume))
+    missing = list(runtime.get('missing_tables') or [])
+    if require_tables and missing:
+        problems.append(
+            "DB location guard: the runtime DB %s in volume '%s' lacks the tables %s (stack_db_required_tables). Apply the "
+            "migrations to this volume (playbooks/migrate.yml)." % (_or(runtime.get('path'), ''), runtime_volume, ', '.join(missing)))
+    return {'ok': not problems, 'same_db': bool(same_db), 'runtime': runtime, 'migration': migration,
+            'expected_volume': expected_volume, 'problems': problems}

@@ -6,8 +6,9 @@ import copy
 import json
 import os
 
+from ansible_collections.tgops.stack.plugins.module_utils.db_location import locate_db
 from ansible_collections.tgops.stack.plugins.module_utils.stack import summarize_container
-from ansible_collections.tgops.stack.plugins.module_utils.verdicts import ps_verdict
+from ansible_collections.tgops.stack.plugins.module_utils.verdicts import db_guard_verdict, ps_verdict
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -117,3 +118,47 @@ def test_created_paused_and_dead_containers():
     assert container_gate_verdict(dict(base, state='paused'))[0] == 'waiting'
     assert container_gate_verdict(dict(base, state='dead'))[0] == 'failed'
     assert container_gate_verdict(dict(base, state=None))[0] == 'waiting'
+
+
+# -- the DB location guard, on locations found in the recorded split / split-drift projects ---------------------------
+
+def _locations(containers_fixture, runtime_service, migration_service):
+    config, volumes, containers = _containers('split_config.json'), _containers('volumes_all.json'), _containers(containers_fixture)
+    runtime = locate_db(config, volumes, containers, runtime_service, expected_volume='db_data')[0]
+    migration = locate_db(config, volumes, containers, migration_service, expected_volume='db_data', use_running_container=False)[0]
+    return runtime, migration
+
+
+def test_guard_passes_when_runtime_and_migration_see_the_same_file():
+    runtime, migration = _locations('split_containers.json', 'api', 'worker')
+    verdict = db_guard_verdict(runtime, migration, 'sqlite', 'api', 'db_data', 'worker', require_tables=False)
+    assert verdict['ok'] is True and verdict['same_db'] is True and verdict['problems'] == [], verdict
+
+
+def test_guard_refuses_the_split_volume_and_names_both_volumes_and_the_fix():
+    # The worker's container runs on runtime_data while the Compose model (what a migration would use) says db_data.
+    runtime, migration = _locations('split_drift_containers.json', 'worker', 'worker')
+    verdict = db_guard_verdict(runtime, migration, 'sqlite', 'worker', 'db_data', 'worker')
+    assert verdict['ok'] is False and verdict['same_db'] is False
+    first, second = verdict['problems']
+    assert "uses DB_PATH=/data/organizer.db in volume 'tgopsutdeploy_runtime_data'" in first, first
+    assert "would touch /data/organizer.db in volume 'tgopsutdeploy_db_data'" in first, first
+    assert "mount the volume 'tgopsutdeploy_runtime_data' at the same path" in first and first.endswith('Nothing was changed.')
+    assert "not in the expected 'db_data' (stack_db_volume)" in second, second
+
+
+def test_guard_counts_missing_tables_only_when_asked():
+    runtime, migration = _locations('split_containers.json', 'api', 'worker')
+    runtime = dict(runtime, missing_tables=['tasks'])
+    assert db_guard_verdict(runtime, migration, 'sqlite', 'api', 'db_data', 'worker')['ok'] is True
+    verdict = db_guard_verdict(runtime, migration, 'sqlite', 'api', 'db_data', 'worker', require_tables=True)
+    assert verdict['ok'] is False and verdict['same_db'] is True
+    assert verdict['problems'] == ["DB location guard: the runtime DB /data/organizer.db in volume 'tgopsutdeploy_db_data' lacks the "
+                                   "tables tasks (stack_db_required_tables). Apply the migrations to this volume (playbooks/migrate.yml)."]
+
+
+def test_guard_for_postgres_compares_the_db_url_host_with_the_db_service():
+    runtime = {'path': None, 'volume_name': 'sprint_pg_data', 'matches_expected': True}
+    assert db_guard_verdict(runtime, {'url_host': 'db'}, 'postgres', 'db')['ok'] is True
+    verdict = db_guard_verdict(runtime, {'url_host': 'old-db'}, 'postgres', 'db', 'pg_data', 'sprint-bot')
+    assert verdict['ok'] is False and "would touch old-db in volume 'none'" in verdict['problems'][0], verdict
