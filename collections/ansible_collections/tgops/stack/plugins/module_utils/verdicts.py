@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 
 def ps_verdict(containers, expected_services):
     """`docker compose ps` OK/FAIL: every expected service running, healthy where it has a healthcheck.
@@ -169,3 +171,61 @@ def db_guard_verdict(runtime, migration, engine='sqlite', db_service='', expecte
             "migrations to this volume (playbooks/migrate.yml)." % (_or(runtime.get('path'), ''), runtime_volume, ', '.join(missing)))
     return {'ok': not problems, 'same_db': bool(same_db), 'runtime': runtime, 'migration': migration,
             'expected_volume': expected_volume, 'problems': problems}
+
+
+def truncate_words(text, length=160, end='...', leeway=5):
+    """Jinja's truncate filter (word boundary, leeway 5), for messages built outside Jinja."""
+    text = str(text or '')
+    if len(text) <= length + leeway:
+        return text
+    return text[:length - len(end)].rsplit(' ', 1)[0] + end
+
+
+def daily_check_verdict(evidence, db_verdict, services, worker_services, bot_services, health_url='', max_age_hours=26,
+                        now_ts=None, s3_bucket='', backup_targets=(), expected_volume=''):
+    """The daily check's six verdicts from the evidence of daily_check_info and the guard's verdict.
+
+    ``checks``: compose_ps, api_health, worker_logs, bot_logs, db_guard (OK/FAIL) and backup_created (YES/NO: a local
+    archive the evidence found, or an S3 archive younger than ``max_age_hours``); ``services``: one line of state per
+    service; ``notes``: what failed, each with its evidence; ``latest_backup``: the newest backup found ('' when none).
+    """
+    evidence = evidence or {}
+    db_verdict = db_verdict or {}
+    ps = ps_verdict((evidence.get('stack') or {}).get('containers') or [], services)
+    health = evidence.get('health') or {}
+    status = health.get('status')
+    status = -1 if status is None else status
+    health_ok = not health_url or str(status) == '200'
+    logs = (evidence.get('logs') or {}).get('services') or {}
+    missing_logs = [s for s in list(worker_services) + list(bot_services) if s not in logs]
+    backups = evidence.get('backups') or {}
+    local = [b.get('path') for b in backups.get('local') or []]
+    s3 = backups.get('s3') or {}
+    moment = datetime.datetime.fromtimestamp(now_ts, datetime.timezone.utc) if now_ts is not None else datetime.datetime.now(datetime.timezone.utc)
+    cutoff = (moment - datetime.timedelta(hours=float(max_age_hours))).strftime('%Y-%m-%dT%H:%M:%S')
+    fresh = sorted((a for a in s3.get('archives') or [] if (a.get('last_modified') or '') >= cutoff),
+                   key=lambda a: a.get('last_modified') or '')
+    found = local + ['s3://%s/%s' % (s3_bucket or '', a.get('key')) for a in fresh]
+    checks = {
+        'compose_ps': 'OK' if ps['ok'] else 'FAIL',
+        'api_health': 'OK' if health_ok else 'FAIL',
+        'worker_logs': 'OK' if all(logs.get(s, {}).get('ok') for s in worker_services) else 'FAIL',
+        'bot_logs': 'OK' if all(logs.get(s, {}).get('ok') for s in bot_services) else 'FAIL',
+        'backup_created': 'YES' if found else 'NO',
+        'db_guard': 'OK' if db_verdict.get('ok') else 'FAIL',
+    }
+    notes = list(ps['notes'])
+    if not health_ok:
+        notes.append('API health: GET %s -> status %s %s' % (health_url, status, truncate_words(health.get('msg', ''))))
+    notes += [entry.get('summary') for entry in logs.values() if not entry.get('ok')]
+    notes += ['%s: no logs were read' % s for s in missing_logs]
+    if not found:
+        targets = ' or '.join(t for t in backup_targets if t) or 'any configured target (set stack_backup_local_dir)'
+        notes.append('Backup: no backup younger than %s h in %s%s'
+                     % (max_age_hours, targets, (' (S3: %s)' % s3.get('msg')) if s3.get('failed') else ''))
+    if not db_verdict.get('ok'):
+        runtime, migration = db_verdict.get('runtime') or {}, db_verdict.get('migration') or {}
+        notes.append('DB location guard: runtime %s in %s, migration %s, expected %s, missing tables: %s'
+                     % (_or(runtime.get('path'), '?'), _or(runtime.get('volume_name'), 'none'), _or(migration.get('volume_name'), 'none'),
+                        expected_volume, ', '.join(runtime.get('missing_tables') or [])))
+    return {'checks': checks, 'services': ps['services'], 'notes': notes, 'latest_backup': found[-1] if found else ''}

@@ -8,7 +8,8 @@ import os
 
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import locate_db
 from ansible_collections.tgops.stack.plugins.module_utils.stack import summarize_container
-from ansible_collections.tgops.stack.plugins.module_utils.verdicts import db_guard_verdict, ps_verdict
+from ansible_collections.tgops.stack.plugins.module_utils.verdicts import daily_check_verdict, db_guard_verdict, ps_verdict, truncate_words
+from jinja2 import Environment
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -162,3 +163,77 @@ def test_guard_for_postgres_compares_the_db_url_host_with_the_db_service():
     assert db_guard_verdict(runtime, {'url_host': 'db'}, 'postgres', 'db')['ok'] is True
     verdict = db_guard_verdict(runtime, {'url_host': 'old-db'}, 'postgres', 'db', 'pg_data', 'sprint-bot')
     assert verdict['ok'] is False and "would touch old-db in volume 'none'" in verdict['problems'][0], verdict
+
+
+# -- the daily check's verdicts, on the recorded split project's containers ------------------------------------------
+
+NOW_TS = 1796083200.0  # 2026-12-01T00:00:00Z
+
+
+def _evidence(**changes):
+    containers = [summarize_container(a) for a in _containers('split_containers.json')]
+    evidence = {
+        'stack': {'containers': containers},
+        'health': {'status': 200, 'msg': 'OK'},
+        'logs': {'services': {'worker': {'ok': True, 'summary': 'worker: 0 errors in 120 lines'},
+                              'telegram-bot': {'ok': True, 'summary': 'telegram-bot: 0 errors in 120 lines'}}},
+        'backups': {'local': [{'path': '/var/backups/tgops/todo/todo-20261130T060000Z.tar.zst'}], 's3': {}},
+    }
+    evidence.update(changes)
+    return evidence
+
+
+def _services():
+    return sorted({c['service'] for c in _evidence()['stack']['containers']})
+
+
+def test_daily_check_all_green():
+    runtime, migration = _locations('split_containers.json', 'api', 'worker')
+    guard = db_guard_verdict(runtime, migration, 'sqlite', 'api', 'db_data', 'worker', require_tables=True)
+    verdict = daily_check_verdict(_evidence(), guard, _services(), ['worker'], ['telegram-bot'], 'http://127.0.0.1:8101/health',
+                                  26, NOW_TS)
+    assert verdict['checks'] == {'compose_ps': 'OK', 'api_health': 'OK', 'worker_logs': 'OK', 'bot_logs': 'OK',
+                                 'backup_created': 'YES', 'db_guard': 'OK'}, verdict
+    assert verdict['notes'] == [] and verdict['latest_backup'].endswith('todo-20261130T060000Z.tar.zst')
+
+
+def test_daily_check_red_names_each_failure_with_its_evidence():
+    runtime, migration = _locations('split_drift_containers.json', 'worker', 'worker')
+    guard = db_guard_verdict(runtime, migration, 'sqlite', 'worker', 'db_data', 'worker', require_tables=True)
+    evidence = _evidence(
+        health={'status': 503, 'msg': 'HTTP Error 503: Service Unavailable'},
+        logs={'services': {'worker': {'ok': False, 'summary': 'worker: 3 errors in 120 lines: sqlite3.OperationalError: no such table'},
+                           'telegram-bot': {'ok': True, 'summary': 'ok'}}},
+        backups={'local': [], 's3': {'failed': True, 'msg': 'endpoint http://127.0.0.1:9 not reachable'}})
+    verdict = daily_check_verdict(evidence, guard, _services(), ['worker'], ['telegram-bot'], 'http://127.0.0.1:8101/health', 26,
+                                  NOW_TS, 'tgops-backups', ['/var/backups/tgops/todo', 's3://tgops-backups/todo'], 'db_data')
+    assert verdict['checks'] == {'compose_ps': 'OK', 'api_health': 'FAIL', 'worker_logs': 'FAIL', 'bot_logs': 'OK',
+                                 'backup_created': 'NO', 'db_guard': 'FAIL'}, verdict
+    assert verdict['notes'] == [
+        'API health: GET http://127.0.0.1:8101/health -> status 503 HTTP Error 503: Service Unavailable',
+        'worker: 3 errors in 120 lines: sqlite3.OperationalError: no such table',
+        'Backup: no backup younger than 26 h in /var/backups/tgops/todo or s3://tgops-backups/todo '
+        '(S3: endpoint http://127.0.0.1:9 not reachable)',
+        'DB location guard: runtime /data/organizer.db in tgopsutdeploy_runtime_data, migration tgopsutdeploy_db_data, expected db_data, '
+        'missing tables: ',
+    ]
+    assert verdict['latest_backup'] == ''
+
+
+def test_daily_check_counts_only_s3_archives_younger_than_the_limit():
+    archives = [{'key': 'todo/todo-20261129T000000Z.tar.zst', 'last_modified': '2026-11-29T00:00:00Z'},  # 48 h old
+                {'key': 'todo/todo-20261130T120000Z.tar.zst', 'last_modified': '2026-11-30T12:00:00Z'},
+                {'key': 'todo/todo-20261130T060000Z.tar.zst', 'last_modified': '2026-11-30T06:00:00Z'}]
+    evidence = _evidence(backups={'local': [], 's3': {'archives': archives}})
+    verdict = daily_check_verdict(evidence, {'ok': True}, _services(), ['worker'], ['telegram-bot'], '', 26, NOW_TS, 'b')
+    assert verdict['checks']['backup_created'] == 'YES'
+    assert verdict['latest_backup'] == 's3://b/todo/todo-20261130T120000Z.tar.zst'
+    verdict = daily_check_verdict(evidence, {'ok': True}, _services(), ['worker'], ['telegram-bot'], '', 6, NOW_TS, 'b', [''])
+    assert verdict['checks']['backup_created'] == 'NO'
+    assert verdict['notes'] == ['Backup: no backup younger than 6 h in any configured target (set stack_backup_local_dir)']
+
+
+def test_truncate_words_matches_jinja():
+    env = Environment()
+    for text in ('short', 'word ' * 40, 'x' * 200, 'a ' * 82):
+        assert truncate_words(text, 160) == env.from_string('{{ t | truncate(160) }}').render(t=text), text
