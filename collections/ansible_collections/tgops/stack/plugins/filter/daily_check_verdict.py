@@ -9,8 +9,8 @@ name: daily_check_verdict
 short_description: The daily check's six verdicts from its evidence
 version_added: 0.1.0
 description:
-  - C(checks) - compose_ps, api_health, worker_logs, bot_logs, db_guard (C(OK)/C(FAIL)) and backup_created (C(YES)/C(NO):
-    a local archive found, or an S3 archive younger than O(max_age_hours)).
+  - C(checks) - compose_ps, api_health, worker_logs, bot_logs, db_guard (C(OK)/C(FAIL)) and backup_created (C(YES)/C(NO),
+    a local archive found or an S3 archive younger than O(max_age_hours)).
   - C(notes) - what failed, each with its evidence; C(services) - one line of state per service; C(latest_backup).
 options:
   _input:
