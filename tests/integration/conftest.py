@@ -11,7 +11,9 @@ import os
 import shlex
 import shutil
 import subprocess
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +127,48 @@ def todo_copy(todo_dir: Path, dest: Path, port: int) -> Path:
     keep = [line for line in env_file.read_text().splitlines() if not line.startswith(("API_PORT=", "AUTO_MIGRATE="))]
     env_file.write_text("\n".join(keep + [f"API_PORT={port}", "AUTO_MIGRATE=1"]) + "\n")
     return dest
+
+
+class HealthPoller(threading.Thread):
+    """GETs a health URL every 0.2 s through a run; records (time, HTTP 200?). Also a context manager."""
+
+    def __init__(self, url, period=0.2):
+        super().__init__(daemon=True)
+        self.url, self.period, self.stop_flag, self.samples = url, period, threading.Event(), []
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            start = time.monotonic()
+            try:
+                ok = urllib.request.urlopen(self.url, timeout=1).status == 200
+            except Exception:  # noqa: BLE001 - any failure is "no 200"
+                ok = False
+            self.samples.append((start, ok))
+            time.sleep(max(0.0, self.period - (time.monotonic() - start)))
+
+    def stop(self):
+        time.sleep(0.5)
+        self.stop_flag.set()
+        self.join()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def longest_outage(self) -> float:
+        """Longest time from a failed probe that follows a 200 to the next 200."""
+        longest, down_since = 0.0, None
+        for t, ok in self.samples:
+            if not ok and down_since is None:
+                down_since = t
+            elif ok and down_since is not None:
+                longest, down_since = max(longest, t - down_since), None
+        if down_since is not None:  # never came back
+            longest = max(longest, self.samples[-1][0] - down_since)
+        return round(longest, 2)
 
 
 # Known secret values planted in the sandbox env files; leak tests scan every

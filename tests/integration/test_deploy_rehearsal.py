@@ -7,51 +7,12 @@ The health URL is polled every 0.2 s through each run: a release the rehearsal r
 from __future__ import annotations
 
 import json
-import threading
-import time
-import urllib.request
 
 import pytest
-from conftest import fresh_stack, playbook, run
+from conftest import HealthPoller, fresh_stack, playbook, run
 
 TODO_LIMIT = ["-l", "todo_stacks"]
 SPRINT_LIMIT = ["-l", "sprint_stacks"]
-
-
-class Poller:
-    """GET the health URL every 0.2 s; the longest window without HTTP 200."""
-
-    def __init__(self, url):
-        self.url, self.stop, self.samples = url, threading.Event(), []
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-
-    def loop(self):
-        while not self.stop.is_set():
-            try:
-                ok = urllib.request.urlopen(self.url, timeout=1).status == 200
-            except OSError:
-                ok = False
-            self.samples.append((time.monotonic(), ok))
-            time.sleep(0.2)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-
-    def longest_outage(self):
-        longest, since = 0.0, None
-        for moment, ok in self.samples:
-            if not ok and since is None:
-                since = moment
-            if ok and since is not None:
-                longest, since = max(longest, moment - since), None
-        if since is not None:
-            longest = max(longest, self.samples[-1][0] - since)
-        return longest
 
 
 def containers(project) -> dict:
@@ -90,7 +51,7 @@ def test_check_mode_says_what_the_rehearsal_would_do_and_runs_nothing(todo_dir):
 
 def test_broken_release_is_rejected_in_rehearsal_with_production_untouched(todo_dir):
     before, version = containers("deploy"), env_value(todo_dir / ".env.prod", "APP_VERSION")
-    with Poller("http://127.0.0.1:8101/health") as poll:
+    with HealthPoller("http://127.0.0.1:8101/health") as poll:
         res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "broken"})
     assert res.rc != 0 and "Release rejected in rehearsal at the start step" in res.output, res
     assert "deploy-rehearsal-api-1" in res.output and "unhealthy" in res.output, res

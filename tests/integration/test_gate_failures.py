@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NO_REHEARSAL, compose, fresh_stack, playbook, run, sandbox_root, scan_for_secrets
+from conftest import NO_REHEARSAL, HealthPoller, compose, fresh_stack, playbook, run, sandbox_root, scan_for_secrets
 
 TODO_LIMIT = ["-l", "todo_stacks"]
 SPRINT_LIMIT = ["-l", "sprint_stacks"]
@@ -25,41 +24,6 @@ TODO_URL = "http://127.0.0.1:8101/health"
 SPRINT_URL = "http://127.0.0.1:8102/health"
 SPRINT_FILES = ["docker-compose.yml", "docker-compose.override.yml"]
 DEAD_URL = "http://127.0.0.1:8199/health"
-
-
-class Poller(threading.Thread):
-    """GETs a URL every 0.2 s; records (time, HTTP 200?)."""
-
-    def __init__(self, url, period=0.2):
-        super().__init__(daemon=True)
-        self.url, self.period, self.stop_flag, self.samples = url, period, threading.Event(), []
-
-    def run(self):
-        while not self.stop_flag.is_set():
-            start = time.monotonic()
-            try:
-                ok = urllib.request.urlopen(self.url, timeout=1).status == 200
-            except Exception:  # noqa: BLE001 - any failure is "no 200"
-                ok = False
-            self.samples.append((start, ok))
-            time.sleep(max(0.0, self.period - (time.monotonic() - start)))
-
-    def stop(self):
-        time.sleep(0.5)
-        self.stop_flag.set()
-        self.join()
-
-    def longest_outage(self) -> float:
-        """Longest time from a failed probe that follows a 200 to the next 200."""
-        longest, down_since = 0.0, None
-        for t, ok in self.samples:
-            if not ok and down_since is None:
-                down_since = t
-            elif ok and down_since is not None:
-                longest, down_since = max(longest, t - down_since), None
-        if down_since is not None:  # never came back
-            longest = max(longest, self.samples[-1][0] - down_since)
-        return round(longest, 2)
 
 
 def env_value(stack_dir, key) -> str:
@@ -103,7 +67,7 @@ def test_bad_release_is_rolled_back_as_soon_as_docker_reports_it_unhealthy(todo_
     res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL})
     assert res.rc == 0, res
     rows_before = int(todo_sqlite("SELECT count(*) FROM tasks"))
-    poller = Poller(TODO_URL)
+    poller = HealthPoller(TODO_URL)
     poller.start()
     time.sleep(0.5)
     t0 = time.monotonic()
