@@ -96,7 +96,8 @@ collection: venv ## Build the collection tarball (tgops-stack-<version>.tar.gz) 
 changelog: venv ## Render the collection's CHANGELOG.rst from its changelog fragments (antsibull-changelog).
 	cd $(COLLECTION) && ../../../../$(BIN)/antsibull-changelog generate
 
-docs: venv ## Regenerate docs/reference/roles.md from the roles' argument specs.
+docs: venv ## Write the stack contract (meta/stack_contract.yml) into the roles' argument specs, then regenerate docs/reference/roles.md from them.
+	$(BIN)/python scripts/stack-contract.py
 	$(BIN)/python scripts/gen-role-docs.py
 
 sandbox-up: venv images ## Start the sandbox stacks, the fake Bot API and the local S3 server.

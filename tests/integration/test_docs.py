@@ -6,11 +6,13 @@ Needs no Docker: it reads files only.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "scripts" / "gen-role-docs.py"
@@ -102,3 +104,34 @@ def test_docs_do_not_cite_issue_numbers():
             if pattern.search(line):
                 hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not hits, "the docs speak of the project, not of the issue tracker:\n" + "\n".join(hits)
+
+
+CONTRACT_SYNC = ROOT / "scripts" / "stack-contract.py"
+
+
+def test_every_role_declares_the_stack_contract_as_written_once():
+    res = subprocess.run([sys.executable, str(CONTRACT_SYNC), "--check"], check=False, capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    contract = yaml.safe_load((ROOT / "meta" / "stack_contract.yml").read_text())
+    declared = set()
+    for path in ROOT.glob("roles/*/meta/argument_specs.yml"):
+        for spec in yaml.safe_load(path.read_text())["argument_specs"].values():
+            declared |= {k for k in spec.get("options") or {} if k.startswith("stack_") and not k.startswith("stack_lock_")}
+    assert declared == set(contract), "every contract variable is read by a role, and every stack_* variable is in the contract"
+
+
+def test_a_role_that_drifts_from_the_stack_contract_is_named(tmp_path):
+    shutil.copytree(ROOT / "meta", tmp_path / "meta")
+    for path in ROOT.glob("roles/*/meta/argument_specs.yml"):
+        dest = tmp_path / path.relative_to(ROOT)
+        dest.parent.mkdir(parents=True)
+        shutil.copy(path, dest)
+    spec = tmp_path / "roles" / "daily_check" / "meta" / "argument_specs.yml"
+    text = spec.read_text()
+    assert "description: Compose project name (C(docker compose -p)).}" in text
+    spec.write_text(text.replace("description: Compose project name (C(docker compose -p)).}", "description: The project.}", 1))
+    res = subprocess.run([sys.executable, str(CONTRACT_SYNC), "--check", "--root", str(tmp_path)], check=False, capture_output=True, text=True)
+    assert res.returncode == 1 and "daily_check: its stack_* options differ from the stack contract" in res.stderr, res
+    res = subprocess.run([sys.executable, str(CONTRACT_SYNC), "--root", str(tmp_path)], check=False, capture_output=True, text=True)
+    assert res.returncode == 0 and "written into: daily_check" in res.stdout, res
+    assert spec.read_text() == text

@@ -12,7 +12,9 @@ description:
   - OK when every expected service has a running container, healthy where it has a healthcheck; restart counts are noted.
 options:
   _input:
-    description: The C(containers) list returned by M(tgops.stack.compose_stack_info).
+    description:
+      - The C(containers) list returned by M(tgops.stack.compose_stack_info), or the C(containers) list returned by
+        M(community.docker.docker_compose_v2) (C(docker compose ps) entries, which carry no restart count).
     type: list
     elements: dict
     required: true

@@ -27,14 +27,18 @@ SCRATCH_LABEL = 'tgops.scratch'
 _SAFE = re.compile(r'[^A-Za-z0-9_.-]+')
 
 
-def scratch_model(config, scratch_name, bind_root, env=None, keep_networks=None):
-    """(model, summary) of the scratch copy of ``config``; ``summary`` holds no env value."""
+def scratch_model(config, scratch_name, bind_root, env=None, keep_networks=None, mounts=None):
+    """(model, summary) of the scratch copy of ``config``; ``summary`` holds no env value.
+
+    ``mounts`` are read-only binds added to the copy, each ``{'service', 'source', 'target'}`` (for example the
+    directory holding the dump a scratch database restores from); an unknown service raises ValueError.
+    """
     model = copy.deepcopy(config)
     model['name'] = scratch_name
     keep_networks = set(keep_networks or [])
     summary = {'project': scratch_name, 'volumes': {}, 'networks': {}, 'networks_dropped': [], 'binds_redirected': [],
                'ports_dropped': [], 'services': sorted((model.get('services') or {}).keys()),
-               'env_overridden': sorted((env or {}).keys())}
+               'env_overridden': sorted((env or {}).keys()), 'mounts_added': []}
 
     for key, vol in sorted((model.get('volumes') or {}).items()):
         vol = dict(vol or {})
@@ -94,6 +98,14 @@ def scratch_model(config, scratch_name, bind_root, env=None, keep_networks=None)
             environment.update(dict((k, '' if v is None else str(v)) for k, v in env.items()))
             svc['environment'] = environment
         model['services'][name] = svc
+    for mount in mounts or []:
+        svc = model['services'].get(mount['service'])
+        if svc is None:
+            raise ValueError('mounts: service %s is not in the project (services: %s)'
+                             % (mount['service'], ', '.join(summary['services'])))
+        svc.setdefault('volumes', []).append({'type': 'bind', 'source': mount['source'], 'target': mount['target'],
+                                              'read_only': True, 'bind': {'create_host_path': False}})
+        summary['mounts_added'].append({'service': mount['service'], 'source': mount['source'], 'target': mount['target']})
     if 'default' not in (model.get('networks') or {}) and any(
             (s.get('networks') == {'default': None} or s.get('networks') == ['default']) for s in model['services'].values()):
         model.setdefault('networks', {})['default'] = {'name': '%s_default' % scratch_name}

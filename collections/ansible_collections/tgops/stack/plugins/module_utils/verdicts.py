@@ -8,15 +8,24 @@ from __future__ import annotations
 import datetime
 
 
+def _ps_summary(container):
+    if 'Service' not in container:
+        return container
+    return {'service': container.get('Service'), 'name': container.get('Name'), 'state': container.get('State'),
+            'health': container.get('Health'), 'restart_count': 0}
+
+
 def ps_verdict(containers, expected_services):
     """`docker compose ps` OK/FAIL: every expected service running, healthy where it has a healthcheck.
 
     ``containers`` are the summaries returned by compose_stack_info
-    (service, name, state, health, restart_count).
+    (service, name, state, health, restart_count), or the entries of `docker compose ps --format json` as
+    community.docker.docker_compose_v2 returns them (Service, Name, State, Health; no restart count).
     """
     notes = []
     services = {}
     ok = True
+    containers = [_ps_summary(c) for c in containers]
     for service in expected_services:
         mine = [c for c in containers if c.get('service') == service]
         if not mine:

@@ -16,7 +16,8 @@ description:
   - The copy renames every volume and non-external network into the scratch project (explicit C(name:) included),
     drops external networks unless listed in O(keep_networks), publishes no port, sets no C(container_name), points
     read-write bind mounts at empty directories under O(dest), never restarts a crashed container and applies the
-    environment overrides O(env) to every service. Read-only binds (key files) stay.
+    environment overrides O(env) to every service. Read-only binds (key files) stay. O(mounts) adds read-only binds of
+    its own (their source directories are created 0700), for example the directory a scratch database restores a dump from.
   - O(state=absent) removes the scratch project's containers, volumes and networks (C(docker compose down -v)) and
     O(dest).
   - Custom because no module derives an isolated copy of a project from its resolved model; running and removing it
@@ -43,6 +44,25 @@ options:
     type: list
     elements: str
     default: []
+  mounts:
+    description:
+      - Read-only bind mounts added to services of the copy; each source directory is created (0700) when missing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      service:
+        description: Service of the project that gets the mount.
+        type: str
+        required: true
+      source:
+        description: Directory on the host.
+        type: path
+        required: true
+      target:
+        description: Path inside the container.
+        type: str
+        required: true
   state:
     description: V(present) writes the copy; V(absent) removes the scratch project and O(dest).
     type: str
@@ -106,7 +126,7 @@ dest:
 summary:
   description:
     - What the copy changed - volumes and networks renamed, networks dropped, binds redirected, services whose ports were
-      dropped, env keys overridden. No value.
+      dropped, env keys overridden, read-only mounts added (O(mounts)). No value.
   returned: when O(state=present)
   type: dict
 """
@@ -132,6 +152,11 @@ def main():
         dest=dict(type='path', required=True),
         env=dict(type='dict', default={}, no_log=True),
         keep_networks=dict(type='list', elements='str', default=[]),
+        mounts=dict(type='list', elements='dict', default=[], options=dict(
+            service=dict(type='str', required=True),
+            source=dict(type='path', required=True),
+            target=dict(type='str', required=True),
+        )),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -167,7 +192,10 @@ def main():
         result['changed'] = present
         module.exit_json(**result)
 
-    model, summary = scratch_model(project.config, name, os.path.join(dest, 'binds'), p['env'], p['keep_networks'])
+    try:
+        model, summary = scratch_model(project.config, name, os.path.join(dest, 'binds'), p['env'], p['keep_networks'], p['mounts'])
+    except ValueError as exc:
+        module.fail_json(msg='%s; name a service of %s' % (exc, project.name), **result)
     data = json.dumps(model, indent=1, sort_keys=True).encode('utf-8')
     result['summary'] = summary
     try:
@@ -182,6 +210,8 @@ def main():
             os.chmod(dest, 0o700)
             for bind in summary['binds_redirected']:
                 os.makedirs(bind['scratch_source'], 0o755, exist_ok=True)
+            for mount in summary['mounts_added']:
+                os.makedirs(mount['source'], 0o700, exist_ok=True)
             atomic_write(path, data, 0o600)
         except OSError as exc:
             module.fail_json(msg='dest=%s: cannot write the scratch project (%s); choose a writable directory' % (dest, exc), **result)

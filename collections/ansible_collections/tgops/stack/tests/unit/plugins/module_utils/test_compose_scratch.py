@@ -55,3 +55,23 @@ def test_explicit_names_and_external_volumes_are_renamed_and_kept_networks_stay(
     svc = model['services']['a']
     assert 'container_name' not in svc and svc['networks'] == ['shared', 'default'] and svc['environment'] == {'A': '1', 'B': '2'}
     assert summary['networks_dropped'] == []
+
+
+def test_mounts_add_a_read_only_bind_to_the_named_service_only():
+    config = load('scratch_sprint_config.json')
+    mount = {'service': 'db', 'source': '/tmp/r/db', 'target': '/tgops-rehearsal'}
+    model, summary = scratch_model(config, 'sprint-rehearsal', '/tmp/r/binds', mounts=[mount])
+    added = {'type': 'bind', 'source': '/tmp/r/db', 'target': '/tgops-rehearsal', 'read_only': True, 'bind': {'create_host_path': False}}
+    assert model['services']['db']['volumes'][-1] == added
+    assert added not in model['services']['sprint-bot']['volumes']
+    assert summary['mounts_added'] == [mount]
+    assert summary['binds_redirected'][0]['service'] == 'sprint-bot', 'a read-only mount is not redirected'
+
+
+def test_a_mount_for_an_unknown_service_names_the_services():
+    try:
+        scratch_model(load('scratch_sprint_config.json'), 'sprint-rehearsal', '/b', mounts=[{'service': 'postgres', 'source': '/s', 'target': '/t'}])
+    except ValueError as exc:
+        assert 'service postgres is not in the project (services: db, sprint-bot)' in str(exc)
+    else:
+        raise AssertionError('an unknown service was accepted')

@@ -41,6 +41,16 @@ def test_stopped_and_unhealthy_and_missing_services_fail_with_evidence():
     assert any('exited' in n for n in verdict['notes'])
 
 
+def test_compose_ps_entries_as_docker_compose_v2_returns_them():
+    ps = _containers('pg_ps.json')  # recorded `docker compose ps --format json` of the sprint stack
+    assert ps_verdict(ps, ['db', 'sprint-bot'])['ok'] is True
+    ps = copy.deepcopy(ps)
+    ps[0]['Health'] = 'unhealthy'
+    verdict = ps_verdict(ps, ['db', 'sprint-bot', 'worker'])
+    assert verdict['ok'] is False
+    assert verdict['services']['db'] == 'running (unhealthy)' and verdict['services']['worker'] == 'no container'
+
+
 def test_unhealthy_container_fails():
     containers = [{'service': 'api', 'name': 'deploy-api-1', 'state': 'running', 'health': 'unhealthy', 'restart_count': 0}]
     verdict = ps_verdict(containers, ['api'])
