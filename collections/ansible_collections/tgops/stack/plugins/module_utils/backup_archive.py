@@ -16,6 +16,9 @@ its name; the ``.sha256`` sidecar is written last. A sidecar therefore marks an
 archive that passed verification (retention counts only those). A run killed
 with SIGKILL leaves its temp file unlocked; the next run removes every such
 file (``clean_stale_partials``) while a live writer's file stays locked.
+
+``read_archive`` (the streamed read shared with the read-back) is here; verifying an existing archive and extracting
+it (the backup_verify module) is in backup_verify.py.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import gzip
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -40,7 +42,6 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     MAX_MANIFEST_BYTES,
     build_manifest,
     commit_partial,
-    compare_expect,
     compare_members,
     format_sha256_line,
     fsync_dir,
@@ -475,7 +476,7 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
 
 
 # ---------------------------------------------------------------------------
-# reading and verifying
+# reading (by the read-back here and by backup_verify.verify_archive)
 # ---------------------------------------------------------------------------
 
 class _Decompressed:
@@ -551,20 +552,6 @@ def _hash_member(tar, member, target):
     return size, digest.hexdigest()
 
 
-def check_extracted_dir(directory, manifest):
-    """Problems between the files under ``directory`` and the manifest (for an idempotent re-extract)."""
-    seen = {}
-    for root, _dirs, names in os.walk(directory):
-        for fname in names:
-            full = os.path.join(root, fname)
-            rel = os.path.relpath(full, directory).replace(os.sep, '/')
-            if rel == MANIFEST_NAME:
-                continue
-            digest, size = sha256_file(full)
-            seen[rel] = (size, digest)
-    return compare_members(manifest['members'], seen)
-
-
 def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None):
     """Stream the archive: return (manifest or None, seen {name: (size, sha256)}, problems)."""
     problems = []
@@ -625,80 +612,3 @@ def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None):
         except ValueError as exc:
             problems.append(str(exc))
     return manifest, seen, problems, compression
-
-
-def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zstandard=None, check_mode=False):
-    """Verify ``archive`` (checksum file, every member against the manifest, ``expect``) and optionally extract it.
-
-    Extraction goes to a temporary directory beside ``extract_to`` that is renamed only when everything verified.
-    """
-    started = time.time()
-    archive = os.path.abspath(os.path.expanduser(archive))
-    result = {'archive': archive, 'ok': False, 'problems': [], 'manifest': None, 'members_checked': 0, 'sha256': None,
-              'compression': None, 'extracted_to': None, 'changed': False}
-    problems = result['problems']
-    if not os.path.isfile(archive):
-        raise StackError('archive=%s does not exist; fix the path (see backup_archive\'s archive result)' % archive)
-    sha_path = archive + '.sha256'
-    digest, _size = sha256_file(archive)
-    result['sha256'] = digest
-    try:
-        with open(sha_path, encoding='utf-8') as handle:
-            expected, _name = parse_sha256_line(handle.read())
-    except OSError as exc:
-        problems.append('checksum file %s cannot be read (%s)' % (sha_path, exc.strerror or exc))
-        expected = None
-    except ValueError as exc:
-        problems.append('checksum file %s is malformed: %s' % (sha_path, exc))
-        expected = None
-    if expected is not None and expected != digest:
-        problems.append('checksum mismatch: sha256 of %s is %s but %s says %s (truncated or corrupt archive)'
-                        % (archive, digest, sha_path, expected))
-    if problems:
-        result['duration_s'] = round(time.time() - started, 3)
-        return result
-
-    tmpdir = None
-    extract_existing = False
-    if extract_to and not check_mode:
-        extract_to = os.path.abspath(os.path.expanduser(extract_to))
-        parent = os.path.dirname(extract_to)
-        os.makedirs(parent, 0o700, exist_ok=True)
-        if os.path.isdir(extract_to) and os.listdir(extract_to):
-            extract_existing = True
-        elif os.path.exists(extract_to) and not os.path.isdir(extract_to):
-            raise StackError('extract_to=%s exists and is not a directory; remove it or choose another extract_to' % extract_to)
-        else:
-            tmpdir = tempfile.mkdtemp(dir=parent, prefix='.%s.' % os.path.basename(extract_to), suffix='.partial')
-    try:
-        manifest, seen, read_problems, compression = read_archive(archive, tmpdir, zstd_cli, has_zstandard)
-        result['compression'] = compression
-        problems.extend(read_problems)
-        if manifest is not None:
-            result['manifest'] = manifest
-            problems.extend(compare_members(manifest['members'], seen))
-            problems.extend(compare_expect(manifest.get('metadata') or {}, expect))
-            result['members_checked'] = len([m for m in manifest['members'] if m['name'] in seen])
-        if extract_existing and not problems:
-            existing = check_extracted_dir(extract_to, manifest)
-            if existing:
-                problems.append('extract_to=%s exists, is not empty and differs from the archive (%s); remove it or choose '
-                                'another extract_to' % (extract_to, existing[0]))
-            else:
-                result['extracted_to'] = extract_to
-        if tmpdir is not None and not problems:
-            if os.path.isdir(extract_to):
-                os.rmdir(extract_to)
-            os.replace(tmpdir, extract_to)
-            tmpdir = None
-            fsync_dir(os.path.dirname(extract_to))
-            result['extracted_to'] = extract_to
-            result['changed'] = True
-        elif extract_to and check_mode and not problems:
-            result['changed'] = not (os.path.isdir(extract_to) and os.listdir(extract_to))
-    finally:
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
-    result['ok'] = not problems
-    result['duration_s'] = round(time.time() - started, 3)
-    return result

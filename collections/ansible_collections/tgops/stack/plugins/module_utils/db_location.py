@@ -321,3 +321,18 @@ def db_location(project, params):
     else:
         probe_sqlite(db, host, params['required_tables'], params.get('quick_check', True))
     return db, guard_message(db)
+
+
+def migration_params(params):
+    """The parameters that locate the DB a migration would touch (option ``migration`` of db_location_info).
+
+    The same project seen with the migration's extra Compose files and profiles (a migration service often sits
+    behind a profile), from the Compose model only (the service need not run) and without the data checks the
+    runtime DB had already: only its location is compared.
+    """
+    migration = params['migration']
+    out = dict(params)
+    out.update(files=list(params['files'] or []) + list(migration.get('extra_files') or []),
+               profiles=list(migration.get('profiles') or []), service=migration['service'],
+               use_running_container=False, quick_check=False, required_tables=[], migration=None)
+    return out

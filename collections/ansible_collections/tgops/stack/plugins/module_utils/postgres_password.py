@@ -19,6 +19,7 @@ from __future__ import annotations
 from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env_pairs
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.failures import output_cause
 from ansible_collections.tgops.stack.plugins.module_utils.scram import scram_sha256_verifier
 from ansible_collections.tgops.stack.plugins.module_utils.secrets import sql_identifier, sql_literal, url_password
 
@@ -114,3 +115,44 @@ def alter_verifier_sql(user, password, salt=None):
 def login_refused(stderr):
     """Whether psql's error says the server refused the password (as opposed to any other failure)."""
     return any(marker in (stderr or '') for marker in PASSWORD_REFUSED)
+
+
+def ensure_password(run, docker_cli, image, container, target, admin_user, admin_db, password, check_mode=False):
+    """Prove the login to ``target`` with ``password``; when the server refuses it, set it and prove the login again.
+
+    ``run(cmd, data=None) -> (rc, out, err)`` runs a command with ``data`` on stdin (the module passes a wrapper over
+    ``module.run_command``). The password goes only on the probe's stdin; ``ALTER ROLE`` (as ``admin_user`` on
+    ``admin_db`` through the local socket of ``container``) carries its SCRAM-SHA-256 verifier. ``check_mode``
+    stops after the first probe. Returns ``changed``, ``login_ok_before`` and ``login_ok_after``. Raises StackError
+    with ``cmd``, ``rc``, ``stdout``, ``stderr`` and the result keys known so far in its details (the caller keeps the
+    password in ``no_log_values``: psql errors may quote input).
+    """
+    def probe():
+        cmd = network_login_cmd(docker_cli, image, target['network'], target)
+        rc, out, err = run(cmd, data=password)
+        return cmd, rc, out, err
+
+    cmd, rc, out, err = probe()
+    if rc != 0 and not login_refused(err):
+        raise StackError('the login probe to %s:%s (%s) over network %s failed for another reason than the password: %s'
+                         % (target['host'], target['port'], target['source'], target['network'], output_cause(err, out) or 'no output'),
+                         cmd=cmd, rc=rc, stdout=out, stderr=err)
+    result = dict(changed=False, login_ok_before=rc == 0, login_ok_after=rc == 0)
+    if rc == 0 or check_mode:
+        result['changed'] = rc != 0
+        return result
+
+    cmd = alter_cmd(docker_cli, container, admin_user, admin_db)
+    rc, out, err = run(cmd, data=alter_verifier_sql(target['user'], password))
+    if rc != 0:
+        raise StackError('ALTER ROLE %s failed in %s, nothing was changed in the database: %s'
+                         % (target['user'], container, output_cause(err, out) or 'no output'),
+                         cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
+    result['changed'] = True
+    cmd, rc, out, err = probe()
+    result['login_ok_after'] = rc == 0
+    if rc != 0:
+        raise StackError('the password was set for %s but the login with it to %s:%s still fails: %s'
+                         % (target['user'], target['host'], target['port'], output_cause(err, out) or 'no output'),
+                         cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
+    return result

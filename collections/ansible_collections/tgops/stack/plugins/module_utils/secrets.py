@@ -14,6 +14,7 @@ import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, unquote, urlsplit, urlunsplit
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, tokenize
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError, utc_now
 
 SAFE_UNQUOTED = re.compile(r'^[A-Za-z0-9_./:@%+,=-]*$')
 BACKUP_RE = re.compile(r'^(?P<base>.+)\.(?P<stamp>\d{8}T\d{6}Z(?:-\d+)?)\.bak$')
@@ -136,9 +137,59 @@ def google_sa_problems(content, expected_email=None):
     return problems, email
 
 
+def secret_file_text(path, old, content=None, content_format='raw', same_client_email=True, env=None, env_url_passwords=None):
+    """What secret_file writes to ``path`` whose current text is ``old``: (new_text, changed_keys, client_email).
+
+    With ``content``, the whole file (checked as a service-account key when ``content_format`` is
+    ``google_service_account``; ``client_email`` is then its service account, else None); otherwise ``old`` with the
+    keys of ``env`` set and the passwords of ``env_url_passwords`` set in the URLs of those keys. Raises StackError
+    (``changed=False`` in its details) naming the path and key, never a value.
+    """
+    if content is not None:
+        email = None
+        if content_format == 'google_service_account':
+            expected = None
+            if same_client_email and old:
+                _problems, expected = google_sa_problems(old)
+            problems, email = google_sa_problems(content, expected)
+            if problems:
+                raise StackError('content is not a usable service-account key for %s: %s. Nothing was changed; fix the key '
+                                 '(or set same_client_email=false to switch to another service account)'
+                                 % (path, '; '.join(problems)), changed=False)
+        return content, (['content'] if content != old else []), email
+    updates = dict((k, str(v)) for k, v in (env or {}).items())
+    current = dict(dotenv_pairs(old))
+    for key, password in (env_url_passwords or {}).items():
+        if key not in current:
+            raise StackError('%s has no %s (env_url_passwords); add the URL first. Nothing was changed' % (path, key), changed=False)
+        try:
+            updates[key] = url_with_password(current[key], password)
+        except SecretError as exc:
+            raise StackError('%s in %s: %s. Nothing was changed' % (key, path, exc), changed=False) from None
+    try:
+        text, changed = env_set(old, updates)
+    except SecretError as exc:
+        raise StackError('%s: %s. Nothing was changed' % (path, exc), changed=False) from None
+    return text, changed, None
+
+
 def backup_path(path, stamp):
     """<path>.<YYYYMMDDTHHMMSSZ>.bak beside the file."""
     return '%s.%s.bak' % (path, stamp)
+
+
+def free_backup_path(path, now=None, exists=os.path.exists):
+    """The backup secret_file writes before changing ``path``: ``backup_path`` at ``now`` (UTC, default the clock).
+
+    Two edits within one second keep both backups: a taken name (``exists``) gets ``-1``, ``-2``... after the stamp.
+    """
+    stamp = (now or utc_now()).strftime('%Y%m%dT%H%M%SZ')
+    backup = backup_path(path, stamp)
+    serial = 0
+    while exists(backup):
+        serial += 1
+        backup = backup_path(path, '%s-%d' % (stamp, serial))
+    return backup
 
 
 def backups_to_prune(path, names, keep, protect=()):

@@ -17,11 +17,14 @@ from ansible_collections.tgops.stack.plugins.module_utils.dotenv import read_env
 TOKEN_RE = re.compile(r'^(\d{5,12}):[A-Za-z0-9_-]{35}$')
 
 
-TOKEN_ARGUMENT_SPEC = dict(
-    env_file=dict(type='path'),
-    token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
-    token=dict(type='str', no_log=True),
-)
+def telegram_argument_spec():
+    """argument_spec entries of the telegram_token doc fragment (where the bot token comes from), shared by
+    telegram_bot_info and telegram_bot_ping; use with ``required_one_of=[('env_file', 'token')]``."""
+    return dict(
+        env_file=dict(type='path'),
+        token_variable=dict(type='str', default='BOT_TOKEN', no_log=False),
+        token=dict(type='str', no_log=True),
+    )
 
 
 def token_from_params(params, fail):
@@ -119,6 +122,20 @@ def get_me(api_base, token, timeout=10, opener=open_url):
     result = parse_get_me(status, json.dumps(body).encode())
     if status == -1:
         result['description'] = 'Bot API %s not reachable: %s' % (api_base, err)
+    return result
+
+
+def bot_info(api_base, token, timeout=10, opener=open_url):
+    """What telegram_bot_info returns (without ``changed``): the token's format check and bot id, then getMe.
+
+    A token of the wrong format is reported without any request (status 0).
+    """
+    result = dict(format_ok=token_format_ok(token), token_bot_id=bot_id_of(token))
+    if not result['format_ok']:
+        result.update(ok=False, bot_id=None, username=None, status=0,
+                      description='the token does not look like <bot id>:<35 characters> (format check failed before any request)')
+        return result
+    result.update(get_me(api_base, token, timeout, opener=opener))
     return result
 
 

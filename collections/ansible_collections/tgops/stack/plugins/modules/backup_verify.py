@@ -116,7 +116,8 @@ duration_s:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import verify_archive, zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_verify import verify_archive
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 

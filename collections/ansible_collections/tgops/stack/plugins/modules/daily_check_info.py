@@ -254,7 +254,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.plugins.module_utils import daily_evidence
+from ansible_collections.tgops.stack.plugins.module_utils import daily_check
 
 from ansible_collections.tgops.stack.plugins.module_utils.project import compose_project_argument_spec, fail
 from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_argument_spec
@@ -262,12 +262,12 @@ from ansible_collections.tgops.stack.plugins.module_utils.s3_options import s3_a
 
 def main():
     argument_spec = compose_project_argument_spec()
-    argument_spec.update(daily_evidence.argument_spec())
+    argument_spec.update(daily_check.argument_spec())
     argument_spec.update(s3=dict(type='dict', options=s3_argument_spec()))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     started = time.time()
     try:
-        result = daily_evidence.collect(module, open_url)
+        result = daily_check.collect(module, open_url)
     except StackError as exc:
         fail(module, exc)
     except ValueError as exc:

@@ -90,6 +90,28 @@ options:
         the location matters, for example for the DB a migration would touch when the runtime DB is checked already.
     type: bool
     default: true
+  migration:
+    description:
+      - Also locate the DB that a migration run in another service would touch, in the same call (RV(migration_db)), in
+        the project with O(migration.extra_files) added and O(migration.profiles) active, read from the Compose model
+        (the migration service need not run), its location only (no table or quick check).
+      - The DB location guard compares RV(db) and RV(migration_db) (filter M(tgops.stack.db_guard_verdict)).
+    type: dict
+    suboptions:
+      service:
+        description: The service the migration command runs in.
+        type: str
+        required: true
+      extra_files:
+        description: Compose files, relative to O(project_src), added after O(files) only for migrations.
+        type: list
+        elements: str
+        default: []
+      profiles:
+        description: Profiles active for the migration service (V(*) for all).
+        type: list
+        elements: str
+        default: ['*']
 seealso:
   - module: tgops.stack.compose_stack_info
 """
@@ -221,6 +243,14 @@ db:
       description: Newest migration found, as C(table), C(column), C(value); C(null) without a migration table.
       type: dict
       sample: {table: schema_migrations, column: version, value: 7}
+migration_db:
+  description: With O(migration), the location of the DB the migration service would touch; the keys of RV(db).
+  returned: when O(migration) is set
+  type: dict
+migration_guard_message:
+  description: With O(migration), the one-sentence summary of RV(migration_db).
+  returned: when O(migration) is set
+  type: str
 guard_message:
   description: One sentence summarizing where the DB lives and its state, for assert messages and the ops journal.
   returned: success
@@ -235,7 +265,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location
+from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location, migration_params
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
 
 
@@ -253,15 +283,24 @@ def main():
         db_user=dict(type='str'),
         db_name=dict(type='str'),
         quick_check=dict(type='bool', default=True),
+        migration=dict(type='dict', options=dict(
+            service=dict(type='str', required=True),
+            extra_files=dict(type='list', elements='str', default=[]),
+            profiles=dict(type='list', elements='str', default=['*']),
+        )),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         project = ComposeProject(module)
         db, message = db_location(project, module.params)
+        result = dict(changed=False, db=db, guard_message=message)
+        if module.params['migration']:
+            params = migration_params(module.params)
+            result['migration_db'], result['migration_guard_message'] = db_location(ComposeProject(module, params), params)
     except StackError as exc:
         fail(module, exc)
     else:
-        module.exit_json(changed=False, db=db, guard_message=message)
+        module.exit_json(**result)
 
 
 if __name__ == '__main__':

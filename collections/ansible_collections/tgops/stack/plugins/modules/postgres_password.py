@@ -117,9 +117,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.compose import check_services
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import container_name, postgres_credentials, running_container
-from ansible_collections.tgops.stack.plugins.module_utils.failures import output_cause
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_password import (
-    alter_cmd, alter_verifier_sql, login_refused, login_target, network_login_cmd, probe_network, read_password,
+    ensure_password, login_target, probe_network, read_password,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
 
@@ -162,34 +161,14 @@ def main():
     image = p['probe_image'] or container.get('Image') or (container.get('Config') or {}).get('Image')
     result = dict(changed=False, container=name, db_user=target['user'], login=target)
 
-    def probe():
-        cmd = network_login_cmd(project.docker_cli, image, target['network'], target)
-        rc, out, err = module.run_command(cmd, data=password, environ_update=project.environ)
-        return cmd, rc, out, err
+    def run(cmd, data=None):
+        return module.run_command(cmd, data=data, environ_update=project.environ)
 
-    cmd, rc, out, err = probe()
-    if rc != 0 and not login_refused(err):
-        module.fail_json(msg='the login probe to %s:%s (%s) over network %s failed for another reason than the password: %s'
-                             % (target['host'], target['port'], target['source'], target['network'], output_cause(err, out) or 'no output'),
-                         cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
-    result.update(login_ok_before=rc == 0, login_ok_after=rc == 0)
-    if rc == 0 or module.check_mode:
-        result['changed'] = rc != 0
-        module.exit_json(**result)
-
-    cmd = alter_cmd(project.docker_cli, name, admin_user, admin_db)
-    rc, out, err = module.run_command(cmd, data=alter_verifier_sql(target['user'], password), environ_update=project.environ)
-    if rc != 0:
-        module.fail_json(msg='ALTER ROLE %s failed in %s, nothing was changed in the database: %s'
-                             % (target['user'], name, output_cause(err, out) or 'no output'),
-                         cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
-    result['changed'] = True
-    cmd, rc, out, err = probe()
-    result['login_ok_after'] = rc == 0
-    if rc != 0:
-        module.fail_json(msg='the password was set for %s but the login with it to %s:%s still fails: %s'
-                             % (target['user'], target['host'], target['port'], output_cause(err, out) or 'no output'),
-                         cmd=cmd, rc=rc, stdout=out, stderr=err, **result)
+    try:
+        result.update(ensure_password(run, project.docker_cli, image, name, target, admin_user, admin_db, password,
+                                      check_mode=module.check_mode))
+    except StackError as exc:
+        module.fail_json(msg=exc.msg, **dict(result, **exc.details))
     module.exit_json(**result)
 
 

@@ -128,47 +128,15 @@ client_email:
   type: str
 """
 
-import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write
-from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs, normalize_mode
-from ansible_collections.tgops.stack.plugins.module_utils.secrets import (
-    SecretError, backup_path, backups_to_prune, env_set, google_sa_problems, url_with_password,
-)
-
-
-def new_text(module, old):
-    """The file's new text and the names that change."""
-    p = module.params
-    if p['content'] is not None:
-        if p['content_format'] == 'google_service_account':
-            expected = None
-            if p['same_client_email'] and old:
-                _problems, expected = google_sa_problems(old)
-            problems, email = google_sa_problems(p['content'], expected)
-            if problems:
-                module.fail_json(msg='content is not a usable service-account key for %s: %s. Nothing was changed; fix the key '
-                                     '(or set same_client_email=false to switch to another service account)'
-                                     % (p['path'], '; '.join(problems)), changed=False)
-            module.client_email = email
-        return p['content'], (['content'] if p['content'] != old else [])
-    updates = dict((k, str(v)) for k, v in (p['env'] or {}).items())
-    current = dict(dotenv_pairs(old))
-    for key, password in (p['env_url_passwords'] or {}).items():
-        if key not in current:
-            module.fail_json(msg='%s has no %s (env_url_passwords); add the URL first. Nothing was changed' % (p['path'], key), changed=False)
-        try:
-            updates[key] = url_with_password(current[key], password)
-        except SecretError as exc:
-            module.fail_json(msg='%s in %s: %s. Nothing was changed' % (key, p['path'], exc), changed=False)
-    try:
-        return env_set(old, updates)
-    except SecretError as exc:
-        module.fail_json(msg='%s: %s. Nothing was changed' % (p['path'], exc), changed=False)
+from ansible_collections.tgops.stack.plugins.module_utils.dotenv import normalize_mode
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.secrets import backups_to_prune, free_backup_path, secret_file_text
 
 
 def main():
@@ -190,7 +158,6 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    module.client_email = None
     try:
         mode = int(normalize_mode(p['mode']), 8)
     except ValueError:
@@ -218,9 +185,13 @@ def main():
         module.fail_json(msg='path=%s cannot be read as text (%s); fix the path or the file' % (path, exc.__class__.__name__))
     if p['content'] is None and not os.path.exists(path):
         module.fail_json(msg='path=%s does not exist; env edits need the env file the stack uses' % path)
-    text, changed = new_text(module, old)
-    if module.client_email is not None:
-        result['client_email'] = module.client_email
+    try:
+        text, changed, client_email = secret_file_text(path, old, p['content'], p['content_format'], p['same_client_email'],
+                                                       p['env'], p['env_url_passwords'])
+    except StackError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    if client_email is not None:
+        result['client_email'] = client_email
     result['changed_keys'] = changed
     if changed:
         result['changed'] = True
@@ -230,12 +201,7 @@ def main():
         if not module.check_mode:
             directory = os.path.dirname(path) or '.'
             if os.path.exists(path):
-                stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
-                backup = backup_path(path, stamp)
-                serial = 0
-                while os.path.exists(backup):  # two edits within one second keep both backups
-                    serial += 1
-                    backup = backup_path(path, '%s-%d' % (stamp, serial))
+                backup = free_backup_path(path)
                 atomic_write(backup, to_bytes(old), mode)
                 result['backup'] = backup
             atomic_write(path, to_bytes(text), mode, keep_owner=True)

@@ -20,17 +20,8 @@ author:
 extends_documentation_fragment:
   - tgops.stack.attributes
   - tgops.stack.attributes.INFO_MODULE
+  - tgops.stack.telegram_token
 options:
-  env_file:
-    description: Env file holding the token; required unless O(token) is given.
-    type: path
-  token_variable:
-    description: Key of the token in O(env_file).
-    type: str
-    default: BOT_TOKEN
-  token:
-    description: The token itself (for example a new one to check before a rotation).
-    type: str
   api_base:
     description: Bot API base URL (the fake Bot API in tests).
     type: str
@@ -82,11 +73,11 @@ description:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, bot_id_of, get_me, token_format_ok, token_from_params
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import bot_info, telegram_argument_spec, token_from_params
 
 
 def main():
-    argument_spec = dict(TOKEN_ARGUMENT_SPEC)
+    argument_spec = telegram_argument_spec()
     argument_spec.update(
         api_base=dict(type='str', default='https://api.telegram.org'),
         timeout=dict(type='int', default=10),
@@ -98,13 +89,7 @@ def main():
     )
     p = module.params
     token = token_from_params(p, lambda msg: module.fail_json(msg=msg))
-    result = dict(changed=False, format_ok=token_format_ok(token), token_bot_id=bot_id_of(token))
-    if not result['format_ok']:
-        result.update(ok=False, bot_id=None, username=None, status=0,
-                      description='the token does not look like <bot id>:<35 characters> (format check failed before any request)')
-        module.exit_json(**result)
-    result.update(get_me(p['api_base'], token, p['timeout']))
-    module.exit_json(**result)
+    module.exit_json(changed=False, **bot_info(p['api_base'], token, p['timeout']))
 
 
 if __name__ == '__main__':

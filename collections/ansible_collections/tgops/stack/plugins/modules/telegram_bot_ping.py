@@ -22,17 +22,8 @@ author:
   - tgops maintainers (@tgops)
 extends_documentation_fragment:
   - tgops.stack.attributes
+  - tgops.stack.telegram_token
 options:
-  env_file:
-    description: Env file holding the token; required unless O(token) is given.
-    type: path
-  token_variable:
-    description: Key of the token in O(env_file).
-    type: str
-    default: BOT_TOKEN
-  token:
-    description: The token itself.
-    type: str
   api_base:
     description: Base URL of the Bot API that offers C(/_admin/updates) and C(/_admin/messages).
     type: str
@@ -97,11 +88,11 @@ import random
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.telegram import TOKEN_ARGUMENT_SPEC, ping, token_from_params
+from ansible_collections.tgops.stack.plugins.module_utils.telegram import ping, telegram_argument_spec, token_from_params
 
 
 def main():
-    argument_spec = dict(TOKEN_ARGUMENT_SPEC)
+    argument_spec = telegram_argument_spec()
     argument_spec.update(
         api_base=dict(type='str', required=True),
         text=dict(type='str', default='/ping'),

@@ -11,6 +11,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.db_location import (
     container_env,
     guard_message,
     locate_db,
+    migration_params,
     parse_db_url,
     postgres_credentials,
     probe_postgres,
@@ -214,3 +215,16 @@ def test_probe_postgres_not_running(fixture):
 def test_probe_sqlite_without_host_path():
     db = probe_sqlite({}, None, ['tasks'])
     assert db['exists'] is False and db['missing_tables'] == ['tasks']
+
+
+def test_migration_params_see_the_migration_service_from_the_model_with_its_files_and_profiles():
+    params = {'project_src': '/opt/todo', 'files': ['docker-compose.yml'], 'profiles': [], 'service': 'api',
+              'engine': 'sqlite', 'path_variable': 'DB_PATH', 'expected_volume': 'db_data', 'required_tables': ['tasks'],
+              'use_running_container': True, 'quick_check': True,
+              'migration': {'service': 'migrate', 'extra_files': ['docker-compose.migrate.yml'], 'profiles': ['*']}}
+    out = migration_params(params)
+    assert out['service'] == 'migrate' and out['files'] == ['docker-compose.yml', 'docker-compose.migrate.yml']
+    assert out['profiles'] == ['*'] and out['use_running_container'] is False and out['quick_check'] is False
+    assert out['required_tables'] == [] and out['migration'] is None
+    assert (out['engine'], out['path_variable'], out['expected_volume']) == ('sqlite', 'DB_PATH', 'db_data')
+    assert params['files'] == ['docker-compose.yml'] and params['service'] == 'api', 'the runtime parameters are not changed'

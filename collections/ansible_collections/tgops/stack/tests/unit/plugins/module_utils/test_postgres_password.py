@@ -10,6 +10,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.errors import StackErr
 from ansible_collections.tgops.stack.plugins.module_utils.postgres_password import (
     alter_cmd,
     alter_verifier_sql,
+    ensure_password,
     login_refused,
     login_target,
     network_login_cmd,
@@ -106,3 +107,90 @@ def test_login_refused_only_for_password_errors():
     assert not login_refused('psql: error: could not translate host name "db" to address: Name or service not known')
     assert not login_refused('psql: error: connection to server at "db" (172.20.0.2), port 5432 failed: '
                              'FATAL:  database "nope" does not exist')
+
+
+REFUSED = 'psql: error: connection to server at "db" (172.20.0.2), port 5432 failed: FATAL:  password authentication failed for user "sprint"'
+TARGET = {'host': 'db', 'port': 5433, 'user': 'sprint', 'database': 'sprintdb', 'source': 'DB_URL (db:5433)', 'network': 'sprint_default'}
+
+
+class FakeRun:
+    """Plays the recorded (rc, out, err) answers in turn and records every (cmd, stdin)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, cmd, data=None):
+        self.calls.append((list(cmd), data))
+        return self.answers.pop(0)
+
+
+def ensure(run, check_mode=False):
+    return ensure_password(run, 'docker', 'sha256:0f3c', 'sprint-db-1', TARGET, 'postgres', 'postgres', PASSWORD, check_mode=check_mode)
+
+
+def assert_no_secret(run, *texts):
+    for cmd, _data in run.calls:
+        assert PASSWORD not in ' '.join(cmd)
+    for text in texts:
+        assert PASSWORD not in str(text)
+
+
+def test_ensure_password_changes_nothing_when_the_login_works():
+    run = FakeRun((0, '1\n', ''))
+    assert ensure(run) == {'changed': False, 'login_ok_before': True, 'login_ok_after': True}
+    assert len(run.calls) == 1
+    cmd, data = run.calls[0]
+    assert cmd == network_login_cmd('docker', 'sha256:0f3c', 'sprint_default', TARGET) and data == PASSWORD
+    assert_no_secret(run)
+
+
+def test_ensure_password_sets_the_verifier_and_proves_the_login_again():
+    run = FakeRun((2, '', REFUSED), (0, '', ''), (0, '1\n', ''))
+    assert ensure(run) == {'changed': True, 'login_ok_before': False, 'login_ok_after': True}
+    (probe, probe_in), (alter, alter_in), (again, again_in) = run.calls
+    assert probe == again == network_login_cmd('docker', 'sha256:0f3c', 'sprint_default', TARGET)
+    assert probe_in == again_in == PASSWORD
+    assert alter == alter_cmd('docker', 'sprint-db-1', 'postgres', 'postgres')
+    assert alter_in.startswith('ALTER ROLE "sprint" WITH PASSWORD \'SCRAM-SHA-256$4096:') and PASSWORD not in alter_in
+    assert_no_secret(run)
+
+
+def test_ensure_password_in_check_mode_only_probes():
+    run = FakeRun((2, '', REFUSED))
+    assert ensure(run, check_mode=True) == {'changed': True, 'login_ok_before': False, 'login_ok_after': False}
+    assert len(run.calls) == 1
+
+
+def test_ensure_password_probe_failing_for_another_reason():
+    err = 'psql: error: could not translate host name "db" to address: Name or service not known'
+    run = FakeRun((2, '', err))
+    with pytest.raises(StackError) as exc:
+        ensure(run)
+    assert exc.value.msg == ('the login probe to db:5433 (DB_URL (db:5433)) over network sprint_default failed for another reason '
+                             'than the password: psql: error: could not translate host name "db" to address: Name or service not known')
+    assert exc.value.details == {'cmd': run.calls[0][0], 'rc': 2, 'stdout': '', 'stderr': err}
+    assert len(run.calls) == 1
+    assert_no_secret(run, exc.value.msg, exc.value.details)
+
+
+def test_ensure_password_alter_failing():
+    run = FakeRun((2, '', REFUSED), (1, '', 'ERROR:  role "sprint" does not exist'))
+    with pytest.raises(StackError) as exc:
+        ensure(run)
+    assert exc.value.msg.startswith('ALTER ROLE sprint failed in sprint-db-1, nothing was changed in the database: ')
+    assert 'role "sprint" does not exist' in exc.value.msg
+    assert exc.value.details['cmd'] == alter_cmd('docker', 'sprint-db-1', 'postgres', 'postgres') and exc.value.details['rc'] == 1
+    assert (exc.value.details['changed'], exc.value.details['login_ok_before'], exc.value.details['login_ok_after']) == (False, False, False)
+    assert len(run.calls) == 2
+    assert_no_secret(run, exc.value.msg, exc.value.details)
+
+
+def test_ensure_password_login_still_refused_after_the_change():
+    run = FakeRun((2, '', REFUSED), (0, '', ''), (2, '', REFUSED))
+    with pytest.raises(StackError) as exc:
+        ensure(run)
+    assert exc.value.msg.startswith('the password was set for sprint but the login with it to db:5433 still fails: ')
+    assert (exc.value.details['changed'], exc.value.details['login_ok_before'], exc.value.details['login_ok_after']) == (True, False, False)
+    assert exc.value.details['cmd'] == network_login_cmd('docker', 'sha256:0f3c', 'sprint_default', TARGET)
+    assert_no_secret(run, exc.value.msg, exc.value.details)

@@ -12,8 +12,9 @@ import socket
 import time
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, verify_archive
+from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import format_sha256_line
+from ansible_collections.tgops.stack.plugins.module_utils.backup_verify import verify_archive
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     archive_suffix,

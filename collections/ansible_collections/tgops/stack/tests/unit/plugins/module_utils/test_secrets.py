@@ -2,18 +2,23 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import datetime
 import json
+import os
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.secrets import (
     SecretError,
     backup_path,
     backups_to_prune,
     env_set,
     format_env_value,
+    free_backup_path,
     google_sa_problems,
     password_problems,
+    secret_file_text,
     url_password,
     url_with_password,
 )
@@ -118,3 +123,63 @@ def test_backups_to_prune_never_returns_the_rollback_copy():
         '.env.20261101T000000Z.bak', '.env.20261102T000000Z.bak']
     assert backups_to_prune('/s/.env', names, 1, protect=['/s/.env.20261101T000000Z.bak']) == ['.env.20261102T000000Z.bak']
     assert backups_to_prune('/s/.env', names, 0, protect=[None]) == names
+
+
+def test_secret_file_text_sets_env_keys_and_url_passwords():
+    text, changed, email = secret_file_text('/srv/.env', ENV, env={'BOT_TOKEN': '222:new', 'PORT': 8080},
+                                            env_url_passwords={'DB_URL': 'n3w/pw'})
+    assert changed == ['BOT_TOKEN', 'DB_URL', 'PORT'] and email is None
+    assert dict(dotenv_pairs(text)) == {'BOT_TOKEN': '222:new', 'DB_URL': 'postgresql://sprint:n3w%2Fpw@db:5432/sprint',
+                                        'QUIET_HOURS': '23:00-07:00', 'PORT': '8080'}
+    assert secret_file_text('/srv/.env', ENV, env={'QUIET_HOURS': '23:00-07:00'}) == (ENV, [], None)
+
+
+def test_secret_file_text_errors_name_path_and_key_never_the_value():
+    with pytest.raises(StackError) as info:
+        secret_file_text('/srv/.env', ENV, env_url_passwords={'S3_URL': 'Secr3tValue'})
+    assert info.value.msg == '/srv/.env has no S3_URL (env_url_passwords); add the URL first. Nothing was changed'
+    assert info.value.details == {'changed': False}
+    with pytest.raises(StackError) as info:
+        secret_file_text('/srv/.env', ENV, env_url_passwords={'QUIET_HOURS': 'Secr3tValue'})
+    assert info.value.msg == ('QUIET_HOURS in /srv/.env: the URL has no user@host part, so no password can be set in it. '
+                              'Nothing was changed')
+    with pytest.raises(StackError) as info:
+        secret_file_text('/srv/.env', ENV, env={'BOT_TOKEN': 'Secr3t\nValue'})
+    assert info.value.msg == '/srv/.env: a value contains a line break; env files keep one value per line. Nothing was changed'
+    assert info.value.details == {'changed': False} and 'Secr3t' not in info.value.msg
+
+
+def test_secret_file_text_whole_content_and_service_account_keys():
+    assert secret_file_text('/srv/key.json', 'old', content='new') == ('new', ['content'], None)
+    assert secret_file_text('/srv/key.json', 'same', content='same') == ('same', [], None)
+    key = _sa(private_key_id='k2')
+    assert secret_file_text('/srv/key.json', _sa(), content=key, content_format='google_service_account') == (
+        key, ['content'], 'sprint-bot@sprint-prod.iam.gserviceaccount.com')
+    other = _sa(client_email='other@sprint-prod.iam.gserviceaccount.com')
+    with pytest.raises(StackError) as info:
+        secret_file_text('/srv/key.json', _sa(), content=other, content_format='google_service_account')
+    assert info.value.msg == (
+        "content is not a usable service-account key for /srv/key.json: client_email other@sprint-prod.iam.gserviceaccount.com "
+        "differs from the current key's sprint-bot@sprint-prod.iam.gserviceaccount.com. Nothing was changed; fix the key "
+        "(or set same_client_email=false to switch to another service account)")
+    assert info.value.details == {'changed': False}
+    assert secret_file_text('/srv/key.json', _sa(), content=other, content_format='google_service_account',
+                            same_client_email=False)[2] == 'other@sprint-prod.iam.gserviceaccount.com'
+    # raw format: no check, no client_email even for a broken key
+    assert secret_file_text('/srv/key.json', '', content='{not json') == ('{not json', ['content'], None)
+
+
+def test_free_backup_path_keeps_both_backups_of_one_second():
+    now = datetime.datetime(2026, 11, 24, 8, 0, 0, tzinfo=datetime.timezone.utc)
+    taken = set()
+    assert free_backup_path('/s/.env', now, taken.__contains__) == '/s/.env.20261124T080000Z.bak'
+    taken.update(['/s/.env.20261124T080000Z.bak', '/s/.env.20261124T080000Z-1.bak'])
+    assert free_backup_path('/s/.env', now, taken.__contains__) == '/s/.env.20261124T080000Z-2.bak'
+    assert backups_to_prune('/s/.env', ['.env.20261124T080000Z.bak', '.env.20261124T080000Z-1.bak', '.env.20261124T080000Z-2.bak'],
+                            1) == ['.env.20261124T080000Z.bak', '.env.20261124T080000Z-1.bak']
+
+
+def test_free_backup_path_defaults_to_the_utc_clock(tmp_path):
+    path = str(tmp_path / '.env')
+    backup = free_backup_path(path)
+    assert backup.startswith(path + '.') and backup.endswith('Z.bak') and not os.path.exists(backup)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import dotenv_pairs
 from ansible_collections.tgops.stack.plugins.module_utils.telegram import admin_url, bot_id_of, find_reply, parse_get_me, scrub, token_format_ok
+from ansible_collections.tgops.stack.tests.unit.plugins.module_utils.helpers import FakeResponse
 
 TOKEN = '7100012345:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-1'
 
@@ -60,17 +61,6 @@ def test_token_from_params_reads_the_env_file_and_names_a_missing_key(tmp_path):
     assert TOKEN not in ' '.join(failures)
 
 
-class _Resp:
-    def __init__(self, code, body):
-        self.code, self.body = code, body
-
-    def getcode(self):
-        return self.code
-
-    def read(self):
-        return self.body
-
-
 class _HTTPError(Exception):
     def __init__(self, code, body):
         super().__init__('HTTP Error %s: https://api.example/bot%s/getMe' % (code, TOKEN))
@@ -88,7 +78,7 @@ UNAUTHORIZED = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}
 
 def test_get_me_ok_and_unauthorized_and_unreachable():
     from ansible_collections.tgops.stack.plugins.module_utils.telegram import get_me
-    ok = get_me('http://x', TOKEN, opener=lambda url, **kw: _Resp(200, GET_ME_OK))
+    ok = get_me('http://x', TOKEN, opener=lambda url, **kw: FakeResponse(200, GET_ME_OK))
     assert ok == {'ok': True, 'status': 200, 'bot_id': 7100012345, 'username': 'mytgtodoist_sandbox_bot', 'description': ''}
 
     def refused(url, **kw):
@@ -111,8 +101,8 @@ def test_ping_waits_for_the_reply_and_times_out_without_the_token():
     def opener(url, method='GET', **kw):
         calls.append((method, url))
         if url.endswith('/_admin/updates'):
-            return _Resp(200, b'{"ok": true, "result": {"message": {"message_id": 7}}}')
-        return _Resp(200, replies.pop(0) if replies else b'{"ok": true, "result": []}')
+            return FakeResponse(200, b'{"ok": true, "result": {"message": {"message_id": 7}}}')
+        return FakeResponse(200, replies.pop(0) if replies else b'{"ok": true, "result": []}')
     clock = iter(range(100)).__next__
     result = ping('http://x', TOKEN, '/ping', 'pong', 20, 5, opener=opener, clock=clock, sleep=lambda s: None)
     assert result['ok'] and result['reply']['message_id'] == 8 and calls[0][0] == 'POST'
@@ -124,3 +114,36 @@ def test_ping_waits_for_the_reply_and_times_out_without_the_token():
         raise _HTTPError(404, b'{"ok": false, "description": "Not Found"}')
     result = ping('http://x', TOKEN, '/ping', 'pong', 3, 5, opener=no_admin, clock=iter(range(100)).__next__, sleep=lambda s: None)
     assert not result['ok'] and 'HTTP 404' in result['description'] and TOKEN not in str(result)
+
+
+def test_telegram_argument_spec_keeps_the_token_secret_and_is_a_fresh_copy():
+    from ansible_collections.tgops.stack.plugins.module_utils.telegram import telegram_argument_spec
+    spec = telegram_argument_spec()
+    assert spec == {'env_file': {'type': 'path'}, 'token_variable': {'type': 'str', 'default': 'BOT_TOKEN', 'no_log': False},
+                    'token': {'type': 'str', 'no_log': True}}
+    spec['api_base'] = {'type': 'str'}
+    assert 'api_base' not in telegram_argument_spec()
+
+
+def test_bot_info_checks_the_format_before_any_request_then_asks_get_me():
+    from ansible_collections.tgops.stack.plugins.module_utils.telegram import bot_info
+    calls = []
+
+    def opener(url, **kw):
+        calls.append(url)
+        return FakeResponse(200, GET_ME_OK)
+    bad = bot_info('http://x', '12345:short', opener=opener)
+    assert calls == []
+    assert bad == {'format_ok': False, 'token_bot_id': None, 'ok': False, 'bot_id': None, 'username': None, 'status': 0,
+                   'description': 'the token does not look like <bot id>:<35 characters> (format check failed before any request)'}
+
+    good = bot_info('http://x/', TOKEN, timeout=3, opener=opener)
+    assert calls == ['http://x/bot%s/getMe' % TOKEN]
+    assert good == {'format_ok': True, 'token_bot_id': 7100012345, 'ok': True, 'status': 200, 'bot_id': 7100012345,
+                    'username': 'mytgtodoist_sandbox_bot', 'description': ''}
+
+    def refused(url, **kw):
+        raise _HTTPError(401, UNAUTHORIZED)
+    denied = bot_info('http://x', TOKEN, opener=refused)
+    assert denied['format_ok'] is True and denied['ok'] is False and denied['status'] == 401 and denied['bot_id'] is None
+    assert denied['description'] == 'Unauthorized' and TOKEN not in str(denied)
