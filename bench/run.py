@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 import fleet as fleetlib  # noqa: E402
 from conftest import PLANTED, SANDBOX_BIN, VENV_BIN, _env, compose, run, sandbox_root  # noqa: E402
+from targets import target_verdict  # noqa: E402  (bench/targets.py, beside this script)
 
 BASE = REPO / "bench" / "baselines"
 TODO_FILES = ["docker-compose.yml", "docker-compose.vps.override.yml"]
@@ -479,12 +480,14 @@ def machine_line():
 
 def write_report(results, out, machine, args):
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for r in results:
+        r["target_met"] = target_verdict(r)[0]
     data = {"date": stamp, "machine": machine, "repetitions": args.reps, "smoke": args.smoke, "results": results}
     (out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
     lines = [f"# Bench results ({'smoke, ' if args.smoke else ''}{stamp})", "", f"Machine: {machine}", "",
              f"Each pair ran alternately {args.reps} time(s); ratios are ours / baseline, median (min-max).", "",
-             "| operation | baseline | target | median ratio | min-max | ours median | baseline median | notes |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| operation | baseline | target | median ratio | min-max | target met | ours median | baseline median | notes |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         notes = []
         if "unavailable_added_s" in r:
@@ -505,8 +508,9 @@ def write_report(results, out, machine, args):
         if any(r["rc_ours"]) or any(r["rc_baseline"]):
             notes.append(f"non-zero rc: ours {r['rc_ours']}, baseline {r['rc_baseline']}")
         base_name = r["operation"].split(" vs ")[-1] if " vs " in r["operation"] else "shell"
+        met = target_verdict(r)[0]
         lines.append(f"| {r['operation']} | {base_name} | {r['target']} | {r['ratio_median']}x | {r['ratio_min']}-{r['ratio_max']}x | "
-                     f"{r['ours_median_s']} s | {r['baseline_median_s']} s | {'; '.join(notes)} |")
+                     f"{met} | {r['ours_median_s']} s | {r['baseline_median_s']} s | {'; '.join(notes)} |")
     (out / "results.md").write_text("\n".join(lines) + "\n")
     log(f"wrote {out / 'results.md'} and {out / 'results.json'}")
 
