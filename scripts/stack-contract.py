@@ -18,8 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "meta" / "stack_contract.yml"
-ORDER = ("type", "elements", "choices", "required", "default", "description")
-OPTION = re.compile(r"^      (stack_[a-z_]+):(.*)$")  # an option of an entry point (6 spaces in)
+ORDER = ("type", "elements", "choices", "required", "default", "no_log", "description")
+OPTION = re.compile(r"^      (stack_[a-z0-9_]+):(.*)$")  # an option of an entry point (6 spaces in)
 PLAIN = re.compile(r"^[A-Za-z0-9_./()<>' -][^,:{}\[\]#&*!|>'\"%@`]*$")
 WIDTH = 160
 

@@ -130,7 +130,7 @@ def write_inventory(path: Path, hosts: list, sshd: Sshd, extra_host_vars: dict |
         fleet_hosts[host["name"]] = hv
     path.write_text(json.dumps({"all": {"children": {"todo_stacks": {"children": {"fleet": {
         "hosts": fleet_hosts,
-        "vars": {**sshd.host_vars(), "backup_s3_enabled": False, "stack_bot_ping": True},
+        "vars": {**sshd.host_vars(), "stack_s3_enabled": False, "stack_bot_ping": True},
     }}}}}}, indent=2))
     return path
 

@@ -209,6 +209,6 @@ def test_the_s3_store_injects_what_the_production_inventory_reads():
     group_vars = yaml.safe_load((REPO / "inventories" / "production" / "group_vars" / "all.yml").read_text())
     for name in injected:
         suffix = name.removeprefix("tgops_s3_")
-        assert name in group_vars[f"backup_s3_{suffix}"], suffix
+        assert name in group_vars[f"stack_s3_{suffix}"], suffix
     assert not any("vault_backup_s3" in str(v) for v in group_vars.values())
 

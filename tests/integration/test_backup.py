@@ -117,6 +117,21 @@ def test_check_mode_changes_nothing(backed_up, s3):
     assert sorted(p.name for p in local_dir("todo").iterdir()) == files
 
 
+def test_old_s3_setting_names_are_refused_naming_the_new_ones(backed_up, s3):
+    """An inventory still on the backup_s3_* names fails before anything is written, naming each new name."""
+    keys = s3_keys(s3, TODO_PREFIX)
+    files = sorted(p.name for p in local_dir("todo").iterdir())
+    before = journal("todo")
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_s3_bucket": "old-bucket", "backup_s3_prefix": "old"})
+    assert res.rc != 0, res
+    assert "backup_s3_bucket, backup_s3_prefix, which this version no longer reads" in res.output, res
+    assert "Rename backup_s3_bucket to stack_s3_bucket, backup_s3_prefix to stack_s3_prefix" in res.output, res
+    assert "Nothing was changed" in res.output, res
+    assert s3_keys(s3, TODO_PREFIX) == keys
+    assert sorted(p.name for p in local_dir("todo").iterdir()) == files
+    assert "old-bucket" not in journal("todo")[len(before):]
+
+
 def test_s3_unreachable_keeps_the_local_archive_and_latest(backed_up, s3):
     sha = latest_sha(s3, TODO_PREFIX)
     res = playbook("backup.yml", "-l", "todo_stacks", env={"TGOPS_S3_ENDPOINT": "http://127.0.0.1:9"})

@@ -234,7 +234,7 @@ def test_backup_evidence_from_s3(journal, s3):
     assert res.rc == 0, res
     day = entry(journal["md"], "day-" + time.strftime("%Y-%m-%d", time.gmtime()))
     assert "Backup created: YES" in day and "s3://tgops-backups/todo/todo-" in day
-    res = daily(journal, extra={"daily_check_backup_s3": True, "stack_backup_local_dir": str(empty), "backup_s3_prefix": "nothing-here"})
+    res = daily(journal, extra={"daily_check_backup_s3": True, "stack_backup_local_dir": str(empty), "stack_s3_prefix": "nothing-here"})
     assert res.rc != 0
     day = entry(journal["md"], "day-" + time.strftime("%Y-%m-%d", time.gmtime()))
     assert "Backup created: NO" in day and "s3://tgops-backups/nothing-here" in day

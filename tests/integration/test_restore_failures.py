@@ -162,7 +162,7 @@ def test_corrupt_live_sqlite_gets_a_raw_safety_copy_and_is_restored(sandbox, tod
     compose(stack, project, files, ".env.prod", "down", "-v", "--remove-orphans", check=False)
     local = tmp_path / "bk"
     common = {"stack_dir": str(stack), "stack_project": project, "stack_journal_path": str(tmp_path / "J.md"),
-              "stack_backup_local_dir": str(local), "backup_s3_enabled": False, "stack_health_url": "http://127.0.0.1:8192/health"}
+              "stack_backup_local_dir": str(local), "stack_s3_enabled": False, "stack_health_url": "http://127.0.0.1:8192/health"}
     try:
         compose(stack, project, files, ".env.prod", "up", "-d", "--wait", "api")
         res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=common)

@@ -50,4 +50,10 @@ options:
     default: 2
 requirements:
   - boto3 on the managed host.
+attributes:
+  action_group:
+    description: Use C(group/tgops.stack.s3) in C(module_defaults) to set the store's options once for every module of the group.
+    support: full
+    membership:
+      - tgops.stack.s3
 """
