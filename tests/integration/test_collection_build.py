@@ -28,6 +28,21 @@ PLAY = """
     - name: Show what was read
       ansible.builtin.debug:
         msg: "missing={{ info.env.missing_keys | join(',') }}"
+    - name: Take the stack lock with the collection's role
+      ansible.builtin.include_role:
+        name: tgops.stack.stack_lock
+        tasks_from: acquire
+    - name: Write a runbook entry with the collection's journal role (its templates, its argument spec)
+      ansible.builtin.include_role:
+        name: tgops.stack.journal
+      vars:
+        journal_kind: runbook
+        journal_entry_id: built-role-1
+        journal_data: {name: from-the-installed-collection, steps: [one]}
+    - name: Release the stack lock
+      ansible.builtin.include_role:
+        name: tgops.stack.stack_lock
+        tasks_from: release
 """
 
 
@@ -38,7 +53,8 @@ def test_built_tarball_installs_and_runs(tmp_path):
     with tarfile.open(tarball) as tar:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("MANIFEST.json"))
-    for required in ("README.md", "LICENSE", "CHANGELOG.rst", "meta/runtime.yml", "plugins/modules/stack_lock.py"):
+    for required in ("README.md", "LICENSE", "CHANGELOG.rst", "meta/runtime.yml", "plugins/modules/stack_lock.py",
+                     "roles/backup/tasks/main.yml", "roles/backup/meta/argument_specs.yml", "roles/journal/templates/runbook.md.j2"):
         assert required in names, (required, res)
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/output")]
     assert manifest["collection_info"]["license"] == ["GPL-3.0-or-later"]
@@ -53,9 +69,13 @@ def test_built_tarball_installs_and_runs(tmp_path):
     (tmp_path / "app.env").write_text("BOT_TOKEN=x\n")
     res = run([VENV_BIN / "ansible-playbook", "-vvv", "-i", "localhost,", "-c", "local", tmp_path / "play.yml",
                "-e", json.dumps({"env_path": str(tmp_path / "app.env"), "journal_path": str(tmp_path / "J.md"),
+                                 "stack_name": "built", "stack_dir": str(tmp_path), "stack_journal_path": str(tmp_path / "J.md"),
                                  "ansible_python_interpreter": str(VENV_BIN / "python")})],
               cwd=tmp_path, env=env)
     assert res.rc == 0, res
     assert "missing=MISSING" in res.stdout
     assert f"{install}/ansible_collections/tgops/stack/plugins/modules/env_file_info.py" in res.stdout, "not the installed copy"
-    assert "cause: Error: x (rc=1)" in (tmp_path / "J.md").read_text()
+    journal = (tmp_path / "J.md").read_text()
+    assert "cause: Error: x (rc=1)" in journal
+    assert "<!-- tgops:begin id=built-role-1 -->" in journal and "Runbook: from-the-installed-collection" in journal, journal
+    assert f"{install}/ansible_collections/tgops/stack/roles/journal/tasks/main.yml" in res.stdout, "not the installed role"
