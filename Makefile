@@ -15,6 +15,13 @@ export TGOPS_SANDBOX_ROOT ?= $(abspath .sandbox)
 export EE_SUITE      ?= bookworm
 export EE_BASE_IMAGE ?= tgops-sandbox/ee-base:$(EE_SUITE)
 export EE_IMAGE      ?= tgops-ee/ee:latest
+# Strategy of every playbook the tests and the bench start: linear (Ansible's own) or mitogen_linear
+# (make test STRATEGY=mitogen_linear; what it changes: docs/performance.md, "Mitogen").
+STRATEGY ?= linear
+ifeq ($(STRATEGY),mitogen_linear)
+export ANSIBLE_STRATEGY = mitogen_linear
+export ANSIBLE_STRATEGY_PLUGINS = $(wildcard $(abspath $(VENV))/lib/python3*/site-packages/ansible_mitogen/plugins/strategy)
+endif
 
 .PHONY: help setup venv images ee test checks unit sanity lint ruff integration integration-sandbox integration-offline molecule demo collection changelog \
         sandbox-up sandbox-down bench bench-smoke clean docs

@@ -166,6 +166,13 @@ def playbook_cmd(name, *args, extra=None):
     return cmd
 
 
+def mitogen_env():
+    """The environment of `make ... STRATEGY=mitogen_linear`: Ansible's strategy replaced by Mitogen's."""
+    import ansible_mitogen  # noqa: PLC0415  (only the mitogen rows need it)
+    return {"ANSIBLE_STRATEGY": "mitogen_linear",
+            "ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")}
+
+
 # -- the stacks ------------------------------------------------------------------------------------------------
 
 def todo_env():
@@ -248,49 +255,65 @@ def summarize(name, ours, base, target, unit="wall time", extra=None, note=""):
     return entry
 
 
-def pair_daily_check(reps):
-    log("pair 1: daily check vs the shell sequence and the empty playbook")
+def pair_daily_check(reps, mitogen=False):
+    log("pair 1: daily check vs the shell sequence and the empty playbook" + (" (mitogen)" if mitogen else ""))
     ours, shell, empty, ping = [], [], [], []
     for i in range(reps):
         shell.append(timed(["bash", BASE / "daily_check.sh"], env=todo_env()))
         empty.append(timed([VENV_BIN / "ansible-playbook", REPO / "bench" / "empty.yml", "-l", "todo_stacks"]))
         ping.append(timed([VENV_BIN / "ansible-playbook", REPO / "bench" / "ping.yml", "-l", "todo_stacks"]))
-        ours.append(timed(playbook_cmd("daily-check.yml", "-l", "todo_stacks")))
+        ours.append(timed(playbook_cmd("daily-check.yml", "-l", "todo_stacks"), env=mitogen_env() if mitogen else None))
         log(f"  rep {i + 1}: daily-check {ours[-1]['seconds']} s, empty playbook {empty[-1]['seconds']} s, "
             f"one ping {ping[-1]['seconds']} s, shell {shell[-1]['seconds']} s")
+    if mitogen:
+        return [summarize("Mitogen: daily check (todo) vs empty playbook", ours, empty, "<= 2.5x")]
     return [summarize("Daily check (todo) vs empty playbook", ours, empty, "<= 2.5x"),
             summarize("One module call (ping) vs empty playbook", ping, empty, "informational"),
             summarize("Daily check (todo) vs shell", ours, shell, "informational")]
 
 
-def pair_tiny_backup(reps):
-    log("pair 9: backup of the tiny todo DB (local target) vs the empty playbook")
+def pair_tiny_backup(reps, mitogen=False):
+    log("pair 9: backup of the tiny todo DB (local target) vs the empty playbook" + (" (mitogen)" if mitogen else ""))
     ours, empty = [], []
     for i in range(reps):
         empty.append(timed([VENV_BIN / "ansible-playbook", REPO / "bench" / "empty.yml", "-l", "todo_stacks"]))
-        ours.append(timed(playbook_cmd("backup.yml", "-l", "todo_stacks", extra={"backup_s3_enabled": False}), memory=True))
+        ours.append(timed(playbook_cmd("backup.yml", "-l", "todo_stacks", extra={"backup_s3_enabled": False}), memory=True,
+                          env=mitogen_env() if mitogen else None))
         log(f"  rep {i + 1}: backup {ours[-1]['seconds']} s, empty playbook {empty[-1]['seconds']} s")
-    return [summarize("Backup of a tiny DB (todo, local target) vs empty playbook", ours, empty, "<= 5x",
+    label = "Mitogen: backup" if mitogen else "Backup"
+    return [summarize(f"{label} of a tiny DB (todo, local target) vs empty playbook", ours, empty, "<= 5x",
                       extra={"peak_mib": max(o["peak_mib"] for o in ours)})]
 
 
-def pair_deploy(reps):
-    log("pair 2: deploy v1 -> v2 vs bare compose (health probed every 50 ms)")
+def pair_deploy(reps, out_dir, mitogen=False):
+    log("pair 2: deploy v1 -> v2 vs the careful shell script and the bare sequence (health probed every 50 ms)"
+        + (" (mitogen)" if mitogen else ""))
     url = todo_env()["HEALTH_URL"]
-    ours, bare = [], []
+    careful_env = {**todo_env(), "DB_FILE": str(Path(volume_path("deploy_db_data")) / "organizer.db"), "OUT_DIR": str(out_dir)}
+    ours, bare, careful = [], [], []
     for i in range(reps):
         reset_todo_to_v1()
         bare.append(timed(["bash", BASE / "deploy_v1_v2.sh"], env=todo_env(), probe_url=url))
         reset_todo_to_v1()
+        careful.append(timed(["bash", BASE / "deploy_careful.sh"], env=careful_env, probe_url=url))
+        reset_todo_to_v1()
         # Rehearsal off: the baseline does the same safety steps; pair 8 measures what the rehearsal adds.
         ours.append(timed(playbook_cmd("deploy.yml", "-l", "todo_stacks", extra={"deploy_version": "v2", "deploy_rehearse": False}),
-                          probe_url=url))
+                          probe_url=url, env=mitogen_env() if mitogen else None))
         log(f"  rep {i + 1}: playbook {ours[-1]['seconds']} s ({ours[-1]['unavailable_s']} s down), "
-            f"bare {bare[-1]['seconds']} s ({bare[-1]['unavailable_s']} s down)")
+            f"careful {careful[-1]['seconds']} s, bare {bare[-1]['seconds']} s ({bare[-1]['unavailable_s']} s down)")
     extra = {"unavailable_ours_median_s": statistics.median(o["unavailable_s"] for o in ours),
              "unavailable_baseline_median_s": statistics.median(b["unavailable_s"] for b in bare)}
     extra["unavailable_added_s"] = round(extra["unavailable_ours_median_s"] - extra["unavailable_baseline_median_s"], 3)
-    return [summarize("Deploy v1 -> v2 (todo, rehearsal off)", ours, bare, "<= 2x wall, <= +0.5 s unavailable", extra=extra)]
+    for name in ("careful-premigration.db.zst", "careful-premigration.db.zst.sha256"):
+        (out_dir / name).unlink(missing_ok=True)
+    label = "Mitogen: deploy" if mitogen else "Deploy"
+    rows = [summarize(f"{label} v1 -> v2 (todo, rehearsal off) vs careful shell", ours, careful, "<= 2x wall, <= +0.5 s unavailable",
+                      extra=extra, note="careful shell: sqlite3 .backup + zstd + sha256sum, migrate, up -d, health loop; "
+                                        "unavailability against the bare up -d")]
+    if not mitogen:
+        rows.append(summarize("Deploy v1 -> v2 (todo, rehearsal off) vs bare sequence", ours, bare, "informational"))
+    return rows
 
 
 def ensure_todo_at(version):
@@ -453,8 +476,8 @@ def pair_restore(reps, out_dir):
                       extra={"peak_mib": max(o["peak_mib"] for o in ours)})]
 
 
-def pair_fleet(reps, counts, work):
-    log(f"pair 6: daily check across {counts} hosts over SSH")
+def pair_fleet(reps, counts, work, mitogen=False):
+    log(f"pair 6: daily check across {counts} hosts over SSH" + (" (mitogen)" if mitogen else ""))
     sshd = fleetlib.Sshd(work / "ssh").start()
     hosts = []
     try:
@@ -465,11 +488,12 @@ def pair_fleet(reps, counts, work):
             inv = fleetlib.write_inventory(work / f"fleet-{count}.json", hosts[:count], sshd)
             args = fleetlib.inventory_args(inv)
             run(playbook_cmd("backup.yml", *args), timeout=1800)
-            times = [timed(playbook_cmd("daily-check.yml", *args)) for _ in range(reps)]
+            times = [timed(playbook_cmd("daily-check.yml", *args), env=mitogen_env() if mitogen else None) for _ in range(reps)]
             curve[count] = times
             log(f"  {count} host(s): {[t['seconds'] for t in times]}")
         one, most = curve[counts[0]], curve[counts[-1]]
-        entry = summarize(f"Daily check, {counts[-1]} hosts vs 1 host (SSH)", most, one, "<= 3x")
+        label = "Mitogen: daily check" if mitogen else "Daily check"
+        entry = summarize(f"{label}, {counts[-1]} hosts vs 1 host (SSH)", most, one, "<= 3x")
         entry["curve_median_s"] = {str(c): round(statistics.median(t["seconds"] for t in curve[c]), 3) for c in counts}
         return [entry]
     finally:
@@ -531,7 +555,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny data, one repetition: checks the suite runs")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--out", type=Path, default=REPO / "bench")
-    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-9)")
+    parser.add_argument("--only", default="", help="comma-separated pair numbers (1-10)")
     parser.add_argument("--merge", action="store_true", help="with --only: replace those results in the existing results.json")
     args = parser.parse_args(argv)
     args.reps = args.reps or (1 if args.smoke else 5)
@@ -551,13 +575,18 @@ def main(argv=None):
     sizes = [2 * mib, 4 * mib] if args.smoke else [256 * mib, 1024 * mib]
     pg_size = 2 * mib if args.smoke else 512 * mib
     counts = [1, 2] if args.smoke else [1, 4, 8]
+    mitogen_reps = args.reps if args.smoke else 3
     pairs = [
         (1, lambda: pair_daily_check(args.reps)),
         (9, lambda: pair_tiny_backup(args.reps)),
         (6, lambda: pair_fleet(args.reps, counts, work)),
-        (2, lambda: pair_deploy(args.reps)),
+        (2, lambda: pair_deploy(args.reps, work)),
         (8, lambda: pair_rehearsal(args.reps)),
         (7, lambda: pair_bad_release(args.reps)),
+        # The same rows with Mitogen's strategy (make ... STRATEGY=mitogen_linear), 3 repetitions to keep the suite's
+        # time; the baselines run again beside them. Before pairs 3-5, which grow the DBs.
+        (10, lambda: pair_daily_check(mitogen_reps, mitogen=True) + pair_tiny_backup(mitogen_reps, mitogen=True)
+         + pair_deploy(mitogen_reps, work, mitogen=True) + pair_fleet(mitogen_reps, [counts[0], counts[-1]], work, mitogen=True)),
         (3, lambda: pair_sqlite_backup(args.reps, sizes, work)),
         (5, lambda: pair_restore(args.reps, work)),
         (4, lambda: pair_postgres_backup(args.reps, pg_size, work)),
@@ -574,8 +603,8 @@ def main(argv=None):
             previous = [r for r in previous if r["operation"].split(",")[0] not in names]
             results.extend(fresh)
             write_report(previous + results, args.out, machine, args)
-    if not only and len(results) != 12 or args.merge and len(previous + results) != 12:
-        log(f"incomplete: {len(results)} of 12 results")
+    if not only and len(results) != 17 or args.merge and len(previous + results) != 17:
+        log(f"incomplete: {len(results)} of 17 results")
         return 1
     failed = [r["operation"] for r in results if any(r["rc_ours"]) or any(r["rc_baseline"])]
     if failed:
