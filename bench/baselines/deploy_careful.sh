@@ -9,12 +9,5 @@ rm -f "$copy" "$copy.zst" "$copy.zst.sha256"
 sqlite3 "$DB_FILE" ".backup '$copy'"
 zstd -q -T0 --rm "$copy" -o "$copy.zst"
 (cd "$OUT_DIR" && sha256sum "$(basename "$copy.zst")" > "$copy.zst.sha256")
-sed -i 's/^APP_VERSION=.*/APP_VERSION=v2/' "$STACK_DIR/$ENV_FILE"
-dc run --rm --no-deps worker migrate >/dev/null
-dc up -d >/dev/null 2>&1
-for _ in $(seq 1 600); do
-  curl -fsS -o /dev/null "${HEALTH_URL:?}" && exit 0
-  sleep 0.1
-done
-echo "health never came back" >&2
-exit 1
+# Then the bare upgrade, the same steps as deploy_v1_v2.sh.
+exec bash "$(dirname "$0")/deploy_v1_v2.sh"
