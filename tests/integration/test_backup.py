@@ -200,6 +200,19 @@ def test_disk_full_leaves_no_partial_archive(backed_up, tmp_path):
         run(["umount", mnt])
 
 
+def test_backup_dir_that_is_a_file_fails_at_the_prepare_step_and_is_journaled(backed_up, tmp_path):
+    """The run's housekeeping (backup_staging) fails with the path and the fix named; the journal says where it failed."""
+    target = tmp_path / "not-a-dir"
+    target.write_text("a file where the backup directory goes")
+    before = journal("todo")
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"stack_backup_local_dir": str(target), "backup_s3_enabled": False})
+    assert res.rc != 0, res
+    assert f"{target} exists and is not a directory; backup_local_dir must name a directory" in res.output, res
+    assert "failed at 'Prepare the run" in res.output and "No archive was written." in res.output, res
+    assert "FAILED at 'Prepare the run" in journal("todo")[len(before):]
+    assert target.read_text() == "a file where the backup directory goes"
+
+
 def test_stale_staging_of_a_killed_backup_is_removed(backed_up, tmp_path):
     """A backup killed mid-run leaves .staging-* (a DB copy); the next run removes it once older than a day."""
     target = tmp_path / "backups"

@@ -70,7 +70,7 @@ def _step(steps, name, path, func):
     try:
         return func()
     except OSError as exc:
-        raise StackError("%s failed for %s: %s" % (name, path, exc.strerror or exc), step=name, path=path, steps=steps) from exc
+        raise StackError("%s failed for %s: %s" % (name, path, exc.strerror or exc), step=name, failed_path=path, steps=steps) from exc
 
 
 def prepare(directory, stale_age='12h', subdirs=('db',), source_dir=None, run=None, check_mode=False, now=None):
@@ -85,7 +85,7 @@ def prepare(directory, stale_age='12h', subdirs=('db',), source_dir=None, run=No
     if not os.path.isdir(directory):
         if os.path.lexists(directory):
             raise StackError("%s exists and is not a directory; backup_local_dir must name a directory (move that file away)"
-                             % directory, step='create the backup directory', path=directory, steps=steps)
+                             % directory, step='create the backup directory', failed_path=directory, steps=steps)
         if not check_mode:
             _step(steps, 'create the backup directory', directory, lambda: os.makedirs(directory, 0o700))
         steps.append('created %s (mode 0700)' % directory)
@@ -124,7 +124,7 @@ def remove(directory, path, check_mode=False):
     parent, name = os.path.split(os.path.normpath(path))
     if os.path.normpath(parent) != os.path.normpath(directory) or not name.startswith(STAGING_PREFIX):
         raise StackError("path=%s is not a staging directory of %s (%s*); pass the path this module returned" % (path, directory, STAGING_PREFIX),
-                         path=path)
+                         failed_path=path)
     if not os.path.lexists(path):
         return {'dir': directory, 'path': path, 'changed': False, 'steps': ['%s is already gone' % path]}
     if not check_mode:

@@ -90,7 +90,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 path:
-  description: The staging directory of this run (with O(state=absent), the one removed); C(null) in check mode.
+  description:
+    - The staging directory of this run (with O(state=absent), the one removed); C(null) in check mode.
+    - A failure returns the path it failed at as C(failed_path), never as C(path).
   returned: always
   type: str
   sample: /var/backups/tgops/todo/.staging-k2j4v9

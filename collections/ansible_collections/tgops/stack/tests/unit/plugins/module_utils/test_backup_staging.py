@@ -133,6 +133,8 @@ def test_prepare_refuses_a_file_where_the_directory_goes(tmp_path):
         prepare(str(target), source_dir='/opt/stack', run=runner(GIT_OK))
     assert 'is not a directory' in err.value.msg and 'backup_local_dir' in err.value.msg
     assert err.value.details['step'] == 'create the backup directory'
+    # Never `path`: the role removes the result's path as this run's staging directory.
+    assert 'path' not in err.value.details and err.value.details['failed_path'] == str(target)
     assert err.value.details['steps'][0].startswith('read the git revision')  # the steps done before it are kept
 
 
