@@ -89,7 +89,7 @@ molecule: venv images ## Molecule scenario on the sandbox (converge, idempotence
 demo: venv images ## The main jobs on the sandbox "todo" stack (info, backup, deploy v1->v2, daily check, diagnose) and the journal.
 	scripts/demo.sh
 
-bench: venv images ## Bench suite (43 min here, target 20): every operation vs its baseline -> bench/results.{md,json}.
+bench: venv images ## Bench suite (target: under 20 min): every operation vs its baseline -> bench/results.{md,json}.
 	$(BIN)/python bench/run.py
 	-sandbox/bin/down.sh all
 

@@ -151,7 +151,11 @@ def test_large_upload_runs_async_and_reports_its_progress(backed_up, s3):
     try:
         res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=knobs)
         assert res.rc == 0, res
-        assert "ASYNC OK on todo-sandbox" in res.output, res
+        if os.environ.get("ANSIBLE_STRATEGY", "").startswith("mitogen"):
+            # Mitogen's async jobs hang on ansible-core 2.19: the role uploads in the task instead (docs/performance.md).
+            assert "ASYNC" not in res.output, res
+        else:
+            assert "ASYNC OK on todo-sandbox" in res.output, res
         entry = journal("todo").split("— Backup")[-1]
         flat_entry = " ".join(entry.split())
         assert "Transfers: archive todo-" in flat_entry and "(100%)" in flat_entry, entry

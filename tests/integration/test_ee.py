@@ -117,6 +117,21 @@ def test_daily_check_runs_green_inside_the_execution_environment(ee_image, sandb
         day = day_entry(journals / f"{stack}.md")
         assert "FAIL" not in day and "Backup created: YES" in day, day
 
+    # Mitogen ships in the EE, off by default; the environment AWX passes (Settings > Jobs > Extra Environment
+    # Variables) turns it on. Ansible refuses an unknown strategy, so the green job ran mitogen_linear from the EE.
+    mitogen_dir = run(["docker", "run", "--rm", "--network", "none", ee_image, "python3", "-c",
+                       "import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))"], check=True).stdout.strip()
+    envvars = json.loads((pdd / "env" / "envvars").read_text())
+    (pdd / "env" / "envvars").write_text(json.dumps({**envvars, "ANSIBLE_STRATEGY": "mitogen_linear"}))
+    unknown = run_in_ee(ee_image, pdd, "daily-check.yml", "daily-nomitogen", sandbox, tmp_path)
+    assert unknown["rc"] != 0 and "Invalid play strategy specified: mitogen_linear" in unknown["stdout"], unknown["stdout"][-3000:]
+    (pdd / "env" / "envvars").write_text(json.dumps({**envvars, "ANSIBLE_STRATEGY": "mitogen_linear",
+                                                     "ANSIBLE_STRATEGY_PLUGINS": f"{mitogen_dir}/plugins/strategy"}))
+    job = run_in_ee(ee_image, pdd, "daily-check.yml", "daily-mitogen", sandbox, tmp_path)
+    assert job["status"] == "successful" and job["rc"] == 0, job["stdout"][-6000:]
+    assert set(job["stats"]["ok"]) == set(hosts) and not job["stats"]["failures"], job["stats"]
+    (pdd / "env" / "envvars").write_text(json.dumps(envvars))
+
     # the same job goes red when a service is down: the green above is earned
     run(["docker", "stop", "deploy-worker-1"], check=True)
     job = run_in_ee(ee_image, pdd, "daily-check.yml", "daily-red", sandbox, tmp_path)

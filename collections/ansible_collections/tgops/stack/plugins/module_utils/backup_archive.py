@@ -9,13 +9,19 @@ sizes and sha256 of all members are known when it is written and no second
 pass over the data is needed. ``<archive>.sha256`` (``sha256sum`` format)
 sits beside the archive.
 
-"Verified" means verified: the archive is written to a per-run temp file
-(``.<archive>.<random>.partial``, held under an exclusive ``flock`` while it is
-written), read back and checked against its manifest, and only then renamed to
-its name; the ``.sha256`` sidecar is written last. A sidecar therefore marks an
-archive that passed verification (retention counts only those). A run killed
-with SIGKILL leaves its temp file unlocked; the next run removes every such
-file (``clean_stale_partials``) while a live writer's file stays locked.
+One pass over the data: each member is hashed while tar reads it, and the
+compressed stream is hashed and counted while it is written (``_CountingSink``),
+so the ``.sha256`` needs no second read of the archive. Before its rename the
+written temp file (``.<archive>.<random>.partial``, held under an exclusive
+``flock`` while it is written) is checked against what was written: the
+compressor's exit status, the bytes on disk against the bytes counted after
+fsync. ``read_back=True``
+adds a full read-back (decompress, hash every member, compare with the manifest)
+for those who want it; the explicit restore verification (backup_verify) stays.
+The ``.sha256`` sidecar is written last, so a sidecar marks an archive that
+passed these checks (retention counts only those). A run killed with SIGKILL
+leaves its temp file unlocked; the next run removes every such file
+(``clean_stale_partials``) while a live writer's file stays locked.
 
 ``read_archive`` (the streamed read shared with the read-back) is here; verifying an existing archive and extracting
 it (the backup_verify module) is in backup_verify.py.
@@ -32,6 +38,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import zlib
 
@@ -52,7 +59,6 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     partial_path,
     remove_quietly,
     safe_member_name,
-    sha256_file,
     utc_now,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
@@ -180,9 +186,9 @@ def expand_members(members):
 class HashingReader:
     """File wrapper that hashes and counts what is read through it."""
 
-    def __init__(self, handle, progress=None):
+    def __init__(self, handle, progress=None, digest=None):
         self.handle = handle
-        self.digest = hashlib.sha256()
+        self.digest = hashlib.sha256() if digest is None else digest
         self.size = 0
         self.progress = progress
 
@@ -193,6 +199,33 @@ class HashingReader:
         if self.progress is not None:
             self.progress(len(block))
         return block
+
+    def hexdigest(self):
+        return self.digest.hexdigest()
+
+
+class _CountingSink:
+    """File wrapper that hashes and counts what is written through it (the compressed stream, on its way to disk)."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data):
+        self.raw.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self):
+        self.raw.flush()
+
+    def fileno(self):
+        return self.raw.fileno()
+
+    def close(self):
+        self.raw.close()
 
     def hexdigest(self):
         return self.digest.hexdigest()
@@ -218,27 +251,40 @@ def default_opener(path):
 # ---------------------------------------------------------------------------
 
 class _Compressor:
-    """Where the tar stream goes: the zstd CLI's stdin, or a python compressor over ``opener(path)``."""
+    """Where the tar stream goes: the zstd CLI's stdin, or a python compressor; either way into ``opener(path)``
+    through a ``_CountingSink``, so the compressed bytes are hashed and counted on their way to disk."""
 
     def __init__(self, tool, path, zstd_cli=None, opener=default_opener):
         self.tool = tool
         self.proc = None
-        self.raw = None
         self.cmd = None
         self.stderr = None
+        self.pump = None
+        self.pump_error = None
+        self.sink = _CountingSink(opener(path))
         if tool == 'zstd-cli':
-            # zstd writes to stdout, i.e. into the temp file we hold locked (-o would unlink and recreate it).
+            # zstd writes to a pipe we read, hash and write on (a thread, so neither side of zstd blocks).
             self.cmd = [zstd_cli, '-q', '-T0', '-3', '-c']
             self.stderr = tempfile.TemporaryFile()
-            self.raw = open(path, 'wb')
-            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=self.raw, stderr=self.stderr)
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
             self.stream = self.proc.stdin
+            self.pump = threading.Thread(target=self._pump, name='zstd-output', daemon=True)
+            self.pump.start()
+        elif tool == 'python-zstandard':
+            self.stream = zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(self.sink, closefd=False)
         else:
-            self.raw = opener(path)
-            if tool == 'python-zstandard':
-                self.stream = zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(self.raw, closefd=False)
-            else:
-                self.stream = gzip.GzipFile(fileobj=self.raw, mode='wb', compresslevel=6, mtime=0)
+            self.stream = gzip.GzipFile(fileobj=self.sink, mode='wb', compresslevel=6, mtime=0)
+
+    def _pump(self):
+        try:
+            while True:
+                block = self.proc.stdout.read1(STREAM_BUFSIZE)
+                if not block:
+                    break
+                self.sink.write(block)
+        except BaseException as exc:  # pylint: disable=broad-except  # reported by finish()/failure()
+            self.pump_error = exc
+            self.proc.kill()  # its writes would block for ever; the tar side then sees a broken pipe
 
     def stderr_text(self):
         if self.stderr is None:
@@ -247,29 +293,41 @@ class _Compressor:
         return self.stderr.read(65536).decode('utf-8', 'replace').strip()
 
     def finish(self):
-        """Flush and close; return None or raise StackError/OSError."""
+        """Flush, fsync and close; return (sha256 hex, bytes) of what was written, or raise StackError/OSError."""
         self.stream.close()
         if self.proc is not None:
             rc = self.proc.wait()
+            self.pump.join()
+            self.proc.stdout.close()
+            if self.pump_error is not None:
+                raise self.pump_error
             if rc != 0:
                 raise _cli_error(self.cmd, rc, self.stderr_text())
-            os.fsync(self.raw.fileno())
-            self.raw.close()
-        else:
-            self.raw.flush()
-            os.fsync(self.raw.fileno())
-            self.raw.close()
+        self.sink.flush()
+        os.fsync(self.sink.fileno())
+        self.sink.close()
+        return self.sink.hexdigest(), self.sink.size
 
-    def abort(self):
-        for closer in (getattr(self.stream, 'close', None), getattr(self.raw, 'close', None)):
+    def failure(self, exc):
+        """Stop everything after ``exc``; return the exception that says what really went wrong."""
+        for closer in (getattr(self.stream, 'close', None), self.sink.close):
             try:
                 if closer:
                     closer()
             except Exception:  # pylint: disable=broad-except  # best effort while failing
                 pass
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return exc
+        if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        self.proc.wait()
+        self.pump.join()
+        self.proc.stdout.close()
+        if self.pump_error is not None:
+            return self.pump_error  # writing the compressed stream failed (ENOSPC...): that is the cause
+        if isinstance(exc, OSError):  # a broken pipe: the CLI died, its stderr says why
+            return _cli_error(self.cmd, self.proc.returncode, self.stderr_text())
+        return exc
 
     def close_stderr(self):
         if self.stderr is not None:
@@ -342,6 +400,15 @@ def clean_stale_partials(dest_dir):
     return removed
 
 
+def check_written(path, size_written):
+    """Problems between the temp file and what the one pass wrote: the bytes on disk (after fsync) against the bytes
+    counted on their way to it."""
+    on_disk = os.path.getsize(path)
+    if on_disk != size_written:
+        return ['%d bytes on disk but %d were written' % (on_disk, size_written)]
+    return []
+
+
 def verify_written(path, manifest, zstd_cli=None, has_zstandard=None):
     """Problems found reading back the archive just written at ``path`` against the manifest it was written with."""
     read_manifest, seen, problems, _compression = read_archive(path, None, zstd_cli, has_zstandard)
@@ -355,12 +422,14 @@ def verify_written(path, manifest, zstd_cli=None, has_zstandard=None):
 
 def create_archive(dest_dir, name, members, env_file=None, metadata=None, compression='auto', mode=DATA_MODE,
                    zstd_cli=None, has_zstandard=None, opener=default_opener, now=None, check_mode=False, verify=True,
-                   progress_mib=DEFAULT_EVERY_MIB):
+                   progress_mib=DEFAULT_EVERY_MIB, read_back=False):
     """Write ``<dest_dir>/<name>.tar.(zst|gz)`` and its ``.sha256``; return the result dict.
 
-    ``opener(path)`` returns the binary file object the python compressors write to (tests inject failures
-    such as ENOSPC through it). With ``verify`` the written temp file is read back and checked against its manifest before
-    it is renamed; the ``.sha256`` sidecar is written after that. On any failure the temp files are removed and StackError
+    ``opener(path)`` returns the binary file object the compressed stream is written to (tests inject failures
+    such as ENOSPC through it). The data is read once: members are hashed while archived, the compressed stream while
+    written. With ``verify`` the written temp file is checked against what was written (``check_written``) before it is
+    renamed, and with ``read_back`` also read back in full and checked against its manifest; the ``.sha256`` sidecar is
+    written after that. On any failure the temp files are removed and StackError
     is raised. Temp files of earlier runs that were killed are removed first (``stale_removed``). ``result['progress']`` has
     a line every ``progress_mib`` MiB of member data archived.
     """
@@ -424,10 +493,11 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
             manifest = build_manifest(entries, metadata, now or utc_now())
             data = manifest_bytes(manifest)
             tar.addfile(_tarinfo(MANIFEST_NAME, len(data), stamp), io.BytesIO(data))
-        comp.finish()
-        digest, size = sha256_file(tmp)
+        digest, size = comp.finish()
         if verify:
-            problems = verify_written(tmp, manifest, zstd_cli, has_zstandard)
+            problems = check_written(tmp, size)
+            if read_back and not problems:
+                problems = verify_written(tmp, manifest, zstd_cli, has_zstandard)
             if problems:
                 raise StackError('the archive written to %s failed its verification (%s); it was removed, nothing was kept and no '
                                  '.sha256 was written' % (tmp, '; '.join(problems[:3])), problems=problems)
@@ -442,18 +512,11 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
         sha_tmp = None
         committed = False
     except BaseException as exc:
-        cli_error = None
         if comp is not None:
-            if comp.proc is not None and isinstance(exc, (BrokenPipeError, OSError)):
-                comp.abort()
-                cli_error = _cli_error(comp.cmd, comp.proc.returncode, comp.stderr_text())
-            else:
-                comp.abort()
+            exc = comp.failure(exc)
         remove_quietly(tmp, sha_tmp)
         if committed:
             remove_quietly(archive)  # renamed but its sidecar could not be written: not verified, not kept
-        if cli_error is not None:
-            exc = cli_error
         if isinstance(exc, StackError):
             os_error = exc.details.pop('os_error', None)
             if os_error is not None:
@@ -470,7 +533,8 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
         if comp is not None:
             comp.close_stderr()
         os.close(lock_fd)
-    result.update(size_bytes=size, sha256=digest, manifest=manifest, verified=bool(verify), stale_removed=stale_removed,
+    result.update(size_bytes=size, sha256=digest, manifest=manifest, verified=bool(verify), read_back=bool(verify and read_back),
+                  stale_removed=stale_removed,
                   duration_s=round(time.time() - started, 3), progress=archived.finish(), transfers=[archived.line()])
     return result
 
@@ -480,28 +544,59 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
 # ---------------------------------------------------------------------------
 
 class _Decompressed:
-    """A readable stream of the decompressed tar, from python zstandard/gzip or the zstd CLI."""
+    """A readable stream of the decompressed tar, from python zstandard/gzip or the zstd CLI.
 
-    def __init__(self, path, compression, zstd_cli=None, has_zstandard=None):
+    With ``raw_hash`` (a hashlib object) every byte of the compressed file goes through it on the way in, to the end
+    of the file (``finish`` drains what the decompressor left), so the file's checksum needs no second read.
+    """
+
+    def __init__(self, path, compression, zstd_cli=None, has_zstandard=None, raw_hash=None):
         if has_zstandard is None:
             has_zstandard = zstandard is not None
         self.raw = open(path, 'rb')
+        self.source = self.raw if raw_hash is None else HashingReader(self.raw, digest=raw_hash)
         self.proc = None
         self.stderr = None
         self.cmd = None
+        self.feeder = None
+        self.stopping = False
         if compression == 'gzip':
-            self.stream = gzip.GzipFile(fileobj=self.raw, mode='rb')
+            self.stream = gzip.GzipFile(fileobj=self.source, mode='rb')
         elif has_zstandard:
-            self.stream = zstandard.ZstdDecompressor().stream_reader(self.raw, read_across_frames=True, closefd=False)
+            self.stream = zstandard.ZstdDecompressor().stream_reader(self.source, read_across_frames=True, closefd=False)
         elif zstd_cli:
             self.cmd = [zstd_cli, '-q', '-dc']
             self.stderr = tempfile.TemporaryFile()
-            self.proc = subprocess.Popen(self.cmd, stdin=self.raw, stdout=subprocess.PIPE, stderr=self.stderr)
+            if raw_hash is None:
+                self.proc = subprocess.Popen(self.cmd, stdin=self.raw, stdout=subprocess.PIPE, stderr=self.stderr)
+            else:
+                self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+                self.feeder = threading.Thread(target=self._feed, name='zstd-input', daemon=True)
+                self.feeder.start()
             self.stream = self.proc.stdout
         else:
             self.raw.close()
             raise StackError('archive %s is zstd-compressed but neither the zstd CLI nor the python zstandard package is on the '
                              'managed host; install zstd' % path)
+
+    def _feed(self):
+        """Read the file through the hash into the CLI's stdin; if the CLI stops reading, keep hashing to the end."""
+        sink = self.proc.stdin
+        try:
+            while not self.stopping:
+                block = self.source.read(STREAM_BUFSIZE)
+                if not block:
+                    break
+                if sink is not None:
+                    try:
+                        sink.write(block)
+                    except OSError:  # the CLI died (corrupt input): finish() reports its stderr
+                        sink = None
+        finally:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
 
     def finish(self):
         """Drain, close; return an error text from the CLI or None."""
@@ -510,9 +605,14 @@ class _Decompressed:
             while self.stream.read(CHUNK_SIZE):
                 pass
             rc = self.proc.wait()
+            if self.feeder is not None:
+                self.feeder.join()
             if rc != 0:
                 self.stderr.seek(0)
                 error = 'zstd -dc failed (rc=%s): %s' % (rc, self.stderr.read(4096).decode('utf-8', 'replace').strip())
+        if self.source is not self.raw:
+            while self.source.read(CHUNK_SIZE):
+                pass
         return error
 
     def close(self):
@@ -521,9 +621,12 @@ class _Decompressed:
                 closer()
             except Exception:  # pylint: disable=broad-except
                 pass
+        self.stopping = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.feeder is not None:
+            self.feeder.join()
         if self.stderr is not None:
             self.stderr.close()
 
@@ -552,8 +655,11 @@ def _hash_member(tar, member, target):
     return size, digest.hexdigest()
 
 
-def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None):
-    """Stream the archive: return (manifest or None, seen {name: (size, sha256)}, problems)."""
+def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None, raw_hash=None):
+    """Stream the archive: return (manifest or None, seen {name: (size, sha256)}, problems, compression).
+
+    ``raw_hash`` (a hashlib object) is fed every byte of the archive file in the same pass.
+    """
     problems = []
     seen = {}
     manifest = None
@@ -563,7 +669,7 @@ def read_archive(archive, extract_dir=None, zstd_cli=None, has_zstandard=None):
     compression = compression_of_magic(head)
     if compression is None:
         return None, seen, ['archive %s is neither zstd nor gzip compressed (first bytes %s)' % (archive, head.hex() or 'none')], None
-    stream = _Decompressed(archive, compression, zstd_cli, has_zstandard)
+    stream = _Decompressed(archive, compression, zstd_cli, has_zstandard, raw_hash)
     try:
         try:
             with tarfile.open(fileobj=stream.stream, mode='r|', bufsize=STREAM_BUFSIZE) as tar:

@@ -4,12 +4,14 @@
 """Verify one backup archive end to end and optionally extract it safely: the logic of the backup_verify module.
 
 The checksum file, every member against the manifest (streamed, see ``backup_archive.read_archive``, which the
-archive writer's read-back uses too) and the manifest's metadata against ``expect``. Extraction goes to a temporary
+archive writer's read-back uses too; the file's sha256 is taken in the same pass, so the archive is read
+once) and the manifest's metadata against ``expect``. Extraction goes to a temporary
 directory beside ``extract_to`` that is renamed only when everything verified.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -54,8 +56,6 @@ def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zst
     if not os.path.isfile(archive):
         raise StackError('archive=%s does not exist; fix the path (see backup_archive\'s archive result)' % archive)
     sha_path = archive + '.sha256'
-    digest, _size = sha256_file(archive)
-    result['sha256'] = digest
     try:
         with open(sha_path, encoding='utf-8') as handle:
             expected, _name = parse_sha256_line(handle.read())
@@ -65,10 +65,8 @@ def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zst
     except ValueError as exc:
         problems.append('checksum file %s is malformed: %s' % (sha_path, exc))
         expected = None
-    if expected is not None and expected != digest:
-        problems.append('checksum mismatch: sha256 of %s is %s but %s says %s (truncated or corrupt archive)'
-                        % (archive, digest, sha_path, expected))
     if problems:
+        result['sha256'] = sha256_file(archive)[0]
         result['duration_s'] = round(time.time() - started, 3)
         return result
 
@@ -85,8 +83,16 @@ def verify_archive(archive, extract_to=None, expect=None, zstd_cli=None, has_zst
         else:
             tmpdir = tempfile.mkdtemp(dir=parent, prefix='.%s.' % os.path.basename(extract_to), suffix='.partial')
     try:
-        manifest, seen, read_problems, compression = read_archive(archive, tmpdir, zstd_cli, has_zstandard)
+        # One pass: the file's sha256 is taken while it is decompressed, checked against the .sha256 before anything
+        # extracted is kept (a mismatch is the first problem named).
+        raw_hash = hashlib.sha256()
+        manifest, seen, read_problems, compression = read_archive(archive, tmpdir, zstd_cli, has_zstandard, raw_hash)
         result['compression'] = compression
+        digest = raw_hash.hexdigest() if compression is not None else sha256_file(archive)[0]
+        result['sha256'] = digest
+        if digest != expected:
+            problems.append('checksum mismatch: sha256 of %s is %s but %s says %s (truncated or corrupt archive)'
+                            % (archive, digest, sha_path, expected))
         problems.extend(read_problems)
         if manifest is not None:
             result['manifest'] = manifest

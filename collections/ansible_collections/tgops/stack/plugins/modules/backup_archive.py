@@ -18,9 +18,11 @@ description:
     C(<redacted>)), then C(manifest.json) as the B(last) member: format version, creation time (UTC), every member's name,
     size and sha256, and O(metadata). Writing it last means sizes and hashes are known without a second pass over the data;
     readers (M(tgops.stack.backup_verify)) stream the whole archive anyway."
+  - One pass over the data - each member is hashed while it is archived and the compressed stream is hashed and counted
+    on its way to disk - so the C(.sha256) needs no second read of the archive.
   - The archive is written under a per-run temp name (C(.<archive>.<random>.partial)) held under an exclusive C(flock),
-    read back and checked against its manifest (O(verify)), fsynced and renamed; the C(.sha256) is written only after
-    that, so a C(.sha256) beside an archive means it passed verification. On any failure (disk full included) the temp
+    fsynced, checked (O(verify), O(read_back)) and renamed; the C(.sha256) is written only after that, so a C(.sha256)
+    beside an archive means it passed the checks. On any failure (disk full included) the temp
     files are removed and the module fails naming the directory and the errno.
   - A run killed with SIGKILL leaves its temp file with nobody holding the lock; every run first removes such files from
     O(dest_dir) (RV(stale_removed)), while a live run's locked file stays.
@@ -87,10 +89,20 @@ options:
     default: zstd
   verify:
     description:
-      - Read the written archive back and check every member against the manifest before it is renamed and given its
-        C(.sha256). V(false) skips the read-back (the C(.sha256) then only says the write completed).
+      - Check the written archive before it is renamed and given its C(.sha256) - the compressor's exit status and the
+        bytes on disk (after fsync) against the bytes written - and, with O(read_back), read it back in full.
+      - V(false) skips the checks (the C(.sha256) then only says the write completed).
     type: bool
     default: true
+  read_back:
+    description:
+      - With O(verify), also read the written archive back in full - decompress it, hash every member, compare with the
+        manifest - before it gets its C(.sha256). About a third more time for a large archive.
+      - Off by default - the members were hashed as they were archived and the archive as it was written, and
+        M(tgops.stack.backup_verify) (the restore verification) reads the whole archive anyway.
+    type: bool
+    default: false
+    version_added: 0.2.0
   progress_mib:
     description:
       - Add a line to RV(progress) every this many MiB of member data archived (and one at the end); V(0) turns the lines off.
@@ -191,9 +203,14 @@ skipped:
   type: list
   elements: str
 verified:
-  description: Whether the archive was read back and checked against its manifest before its C(.sha256) was written.
+  description: Whether the written archive was checked (O(verify)) before its C(.sha256) was written.
   returned: success
   type: bool
+read_back:
+  description: Whether it was also read back in full and checked against its manifest (O(read_back)).
+  returned: success
+  type: bool
+  version_added: 0.2.0
 stale_removed:
   description: Temp files of earlier runs that were killed, removed from O(dest_dir) before writing.
   returned: success
@@ -225,6 +242,7 @@ def main():
             zstd_cli=dict(type='str', default='zstd'),
             verify=dict(type='bool', default=True),
             progress_mib=dict(type='int', default=64),
+            read_back=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -233,7 +251,7 @@ def main():
     try:
         result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
                                 zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode,
-                                verify=p['verify'], progress_mib=p['progress_mib'])
+                                verify=p['verify'], progress_mib=p['progress_mib'], read_back=p['read_back'])
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, zstandard
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import format_sha256_line, sha256_file
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.tests.unit.plugins.module_utils.helpers import make_sources, members_of, tool_params
+from ansible_collections.tgops.stack.tests.unit.plugins.module_utils.helpers import ZSTD_CLI, make_sources, members_of, tool_params
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_killed_run_temp_file_is_cleaned_but_a_live_one_is_not(sources):
 
 
 def test_sidecar_only_after_the_read_back_passed(sources, monkeypatch):
-    """A write that reads back wrong (here: a corrupted member) is removed and gets no .sha256."""
+    """With read_back, a write that reads back wrong (here: a corrupted member) is removed and gets no .sha256."""
     from ansible_collections.tgops.stack.plugins.module_utils import backup_archive
     src, out = sources
     real = backup_archive.read_archive
@@ -165,5 +165,51 @@ def test_sidecar_only_after_the_read_back_passed(sources, monkeypatch):
         return manifest, seen, problems, compression
     monkeypatch.setattr(backup_archive, 'read_archive', corrupted)
     with pytest.raises(StackError, match='failed its verification .*no .sha256 was written'):
-        create_archive(str(out), 'todo-20261122T060000Z', members_of(src), compression='gzip', has_zstandard=False)
+        create_archive(str(out), 'todo-20261122T060000Z', members_of(src), compression='gzip', has_zstandard=False,
+                       read_back=True)
+    assert os.listdir(str(out)) == []
+
+
+@pytest.mark.parametrize('compression,cli,has_py', tool_params())
+def test_one_pass_reads_nothing_back(sources, monkeypatch, compression, cli, has_py):
+    """Without read_back the archive is never re-read: its sha256 is the digest taken while it was written."""
+    from ansible_collections.tgops.stack.plugins.module_utils import backup_archive
+    src, out = sources
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError('the archive was read back')
+    monkeypatch.setattr(backup_archive, 'read_archive', refuse)
+    result = create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+    assert result['verified'] and not result['read_back']
+    assert sha256_file(result['archive']) == (result['sha256'], result['size_bytes'])
+
+
+class ShortWrites(FullDisk):
+    """A writer that silently drops every other block: what a broken device or filesystem might do."""
+
+    def write(self, data):
+        self.written += 1
+        if self.written % 2 == 0:
+            return len(data)
+        return self.handle.write(data)
+
+
+def test_bytes_lost_on_the_way_to_disk_fail_the_check(sources):
+    src, out = sources
+    (src / 'uploads' / 'big.bin').write_bytes(os.urandom(2 * 1024 * 1024))
+    with pytest.raises(StackError, match=r'failed its verification \(\d+ bytes on disk but \d+ were written\)'):
+        create_archive(str(out), 'todo-1', members_of(src), compression='gzip', has_zstandard=False,
+                       opener=lambda path: ShortWrites(path, 0))
+    assert os.listdir(str(out)) == []
+
+
+@pytest.mark.skipif(not ZSTD_CLI, reason='needs the zstd CLI')
+def test_enospc_behind_the_zstd_cli_names_the_disk(sources):
+    """The CLI's output is written by us (to hash it): a full disk there is reported as ENOSPC, not as a broken pipe."""
+    src, out = sources
+    (src / 'uploads' / 'big.bin').write_bytes(os.urandom(4 * 1024 * 1024))
+    with pytest.raises(StackError) as info:
+        create_archive(str(out), 'todo-1', members_of(src), compression='zstd', zstd_cli=ZSTD_CLI, has_zstandard=False,
+                       opener=lambda path: FullDisk(path, 4096))
+    assert 'ENOSPC' in info.value.msg and str(out) in info.value.msg, info.value.msg
     assert os.listdir(str(out)) == []

@@ -45,6 +45,39 @@ def test_round_trip_verify_and_extract(sources, tmp_path, compression, cli, has_
     assert not bad['ok'] and "expected 'sprint'" in bad['problems'][0]
 
 
+@pytest.mark.parametrize('compression,cli,has_py', tool_params())
+def test_verify_reads_the_archive_once(sources, tmp_path, monkeypatch, compression, cli, has_py):
+    """The checksum is taken in the decompressing pass: no separate sha256 read of the file, and the same digest."""
+    from ansible_collections.tgops.stack.plugins.module_utils import backup_verify
+    src, out = sources
+    (src / 'uploads' / 'big.bin').write_bytes(os.urandom(3 * 1024 * 1024))
+    result = create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError('the archive was read a second time for its checksum')
+    monkeypatch.setattr(backup_verify, 'sha256_file', refuse)
+    verified = verify_archive(result['archive'], extract_to=str(tmp_path / 'restore'), zstd_cli=cli, has_zstandard=has_py)
+    assert verified['ok'], verified['problems']
+    assert verified['sha256'] == result['sha256']
+
+
+@pytest.mark.parametrize('compression,cli,has_py', tool_params())
+def test_checksum_mismatch_is_named_first_after_one_pass(sources, tmp_path, compression, cli, has_py):
+    """A flipped byte in the compressed data: the checksum mismatch is the first problem, nothing is extracted."""
+    src, out = sources
+    result = create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+    with open(result['archive'], 'r+b') as handle:
+        handle.seek(result['size_bytes'] // 2)
+        byte = handle.read(1)
+        handle.seek(-1, 1)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    dest = tmp_path / 'restore'
+    verified = verify_archive(result['archive'], extract_to=str(dest), zstd_cli=cli, has_zstandard=has_py)
+    assert not verified['ok'] and verified['problems'][0].startswith('checksum mismatch'), verified['problems']
+    assert verified['sha256'] == sha256_file(result['archive'])[0]
+    assert not dest.exists() and [n for n in os.listdir(str(tmp_path)) if n.startswith('.restore')] == []
+
+
 def test_truncated_archive_fails_checksum_and_extracts_nothing(sources, tmp_path):
     src, out = sources
     result = create_archive(str(out), 'todo-1', members_of(src), compression='gzip')
