@@ -373,7 +373,9 @@ def bad_release(cmd, env, rolled_back, bad_image="tgops-sandbox/todo:broken"):
     if not ok:
         log(f"  bad release run did not end as it must (rc={proc.returncode}): {' '.join(map(str, cmd))[:120]}\n"
             + (proc.stdout + proc.stderr)[-3000:])
-    return {"seconds": outage, "rc": 0 if ok else 1, "run_s": round(run_s, 3),
+    seen = [f"{status}@{round(t - started, 1) if started else '?'}" for t, image, status in events
+            if image == bad_image and not status.startswith("exec")]
+    return {"seconds": outage, "rc": 0 if ok else 1, "run_s": round(run_s, 3), "bad_events": seen,
             "from_start_s": round(back - started, 3) if back and started else None,
             "verdict_s": round(unhealthy - started, 3) if unhealthy and started else None,
             "reaction_s": round(back - unhealthy, 3) if back and unhealthy else None}

@@ -48,7 +48,7 @@ PLUGIN_DIR="${DOCKER_CLI_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
 if ! docker compose version >/dev/null 2>&1; then
   log "installing the Compose v2 plugin from Debian trixie"
   if [ ! -f /etc/apt/sources.list.d/trixie.list ]; then
-    mirror=$(debian_mirror | head -n 1)
+    mirror=$(debian_mirror | sed -n 1p)
     [ -n "$mirror" ] || { log "no Debian mirror found in /etc/apt/sources.list or /etc/apt/sources.list.d/; add a 'deb <mirror> trixie main' source by hand"; exit 1; }
     log "trixie source from the configured mirror $mirror (pin priority 50)"
     echo "deb $mirror trixie main" | $SUDO tee /etc/apt/sources.list.d/trixie.list >/dev/null

@@ -2,6 +2,8 @@
 # Build the sandbox images FROM tgops-sandbox/base:bookworm (no registry needed).
 # Each image carries a label tgops.sandbox.hash = sha256(source dir + variant + base image id);
 # an image whose label matches is skipped. Usage: build-images.sh [--force] [todo|sprint|postgres|fake-telegram ...]
+# bare-host (tgops-bare/host:trixie) and bare-host-bookworm, the bare VPS of tests/integration/test_bare_host.py, are
+# built only when named: mmdebstrap + docker import by images/bare-host/build.sh (its own content-hash label).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SANDBOX="$(dirname "$HERE")"
@@ -51,6 +53,8 @@ for n in "${WANT[@]}"; do
     postgres) build postgres 15 15 ;;
     todo) for v in v1 v2 broken; do build "$n" "$v" "$v"; done ;;
     sprint) for v in v1 v2 broken badmigration; do build "$n" "$v" "$v"; done ;;
+    bare-host) "$SANDBOX/images/bare-host/build.sh" $([ "$FORCE" = 1 ] && echo --force) ;;
+    bare-host-bookworm) TGOPS_BARE_SUITE=bookworm "$SANDBOX/images/bare-host/build.sh" $([ "$FORCE" = 1 ] && echo --force) ;;
     *) echo "[build-images] unknown image: $n" >&2; exit 2 ;;
   esac
 done

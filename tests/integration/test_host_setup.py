@@ -16,7 +16,7 @@ import stat
 import time
 
 import pytest
-from conftest import playbook, run
+from conftest import S3_BUCKET, playbook, run
 from fleet import Sshd, inventory_args, remove_host, render_host, write_inventory
 
 INDEX = 9  # fleet-9: port 8119, project fleet9 (test_fleet uses 1-3, the bench 1-8 outside `make test`)
@@ -36,10 +36,12 @@ def vps(sandbox, s3, tmp_path_factory):
         # what the production inventory says, under a temp dir: the venv is named by the interpreter
         "ansible_python_interpreter": str(venv / "bin" / "python"),
         "stack_backup_local_dir": str(backups),
+        # uploads with the venv's boto3 to the sandbox's S3 server, under a prefix of its own (the fleet group turns S3 off)
+        "stack_s3_enabled": True, "stack_s3_prefix": host["name"],
         # the backup role's timer, written where the test can read it; no systemd to start it here
         "backup_timer_unit_dir": str(units), "backup_timer_start": False, "backup_timer_project_dir": str(work / "opt" / "tgops"),
     }})
-    yield {"sshd": sshd, "host": host, "venv": venv, "backups": backups, "units": units, "inv": inv, "work": work}
+    yield {"sshd": sshd, "host": host, "venv": venv, "backups": backups, "units": units, "inv": inv, "work": work, "s3": s3}
     sshd.stop()
     remove_host(INDEX)
 
@@ -100,9 +102,11 @@ def test_host_setup_then_daily_check_through_the_venv(vps):
     print(f"host-setup: first run {first:.0f}s")
 
     # the playbooks now run over SSH with that venv as the interpreter: a backup (zstandard, boto3 to the
-    # local S3 server: the sandbox's group_vars/all.yml turns S3 on), then a green daily check
+    # local S3 server under the host's own prefix), then a green daily check
     res = playbook("backup.yml", *inventory_args(vps["inv"]))
     assert res.rc == 0, res
+    keys = [o["Key"] for o in vps["s3"].list_objects_v2(Bucket=S3_BUCKET, Prefix=f"{name}/").get("Contents", [])]
+    assert any(k.endswith(".tar.zst") for k in keys) and f"{name}/latest.tar.zst" in keys, keys
     res = playbook("daily-check.yml", *inventory_args(vps["inv"]), "-vvv")
     assert res.rc == 0, res
     assert recap(res, name)["failed"] == 0
