@@ -326,25 +326,37 @@ def ensure_todo_at(version):
     compose(stack, "deploy", TODO_FILES, ".env.prod", "up", "-d", "--wait")
 
 
-def watch_api_events():
-    """Stream the todo api containers' events (the daemon keeps only its last 256, fewer than a slow run makes)."""
-    return subprocess.Popen(["docker", "events", "--format", "{{json .}}", "--filter", "type=container",
-                             "--filter", "label=com.docker.compose.project=deploy", "--filter", "label=com.docker.compose.service=api"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+class ApiEvents(threading.Thread):
+    """The todo api containers' events, read as they come (the daemon keeps only its last 256, fewer than a slow run
+    makes). Read on a thread: a pipe nobody reads fills with the healthcheck's exec events within seconds, and the
+    events after that (the bad container's start, its unhealthy verdict) were lost."""
 
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.proc = subprocess.Popen(["docker", "events", "--format", "{{json .}}", "--filter", "type=container",
+                                      "--filter", "label=com.docker.compose.project=deploy",
+                                      "--filter", "label=com.docker.compose.service=api"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lines = []
+        self.start()
 
-def api_events(watcher):
-    """Stop the watcher; its events: [(time, image, status)]."""
-    watcher.terminate()
-    out, _ = watcher.communicate()
-    events = []
-    for line in out.splitlines():
-        try:
-            e = json.loads(line)
-        except ValueError:
-            continue
-        events.append((e["timeNano"] / 1e9, e.get("Actor", {}).get("Attributes", {}).get("image", ""), e.get("status", "")))
-    return events
+    def run(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def stop(self):
+        """Stop watching; the events: [(time, image, status)]."""
+        self.proc.terminate()
+        self.proc.wait()
+        self.join(timeout=5)
+        events = []
+        for line in self.lines:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            events.append((e["timeNano"] / 1e9, e.get("Actor", {}).get("Attributes", {}).get("image", ""), e.get("status", "")))
+        return events
 
 
 def bad_release(cmd, env, rolled_back, bad_image="tgops-sandbox/todo:broken"):
@@ -355,7 +367,7 @@ def bad_release(cmd, env, rolled_back, bad_image="tgops-sandbox/todo:broken"):
     verdict_s = from that start to Docker's `unhealthy`, reaction_s = from `unhealthy` to HTTP 200 again.
     """
     prober = Prober(todo_env()["HEALTH_URL"])
-    watcher = watch_api_events()
+    watcher = ApiEvents()
     prober.start()
     time.sleep(0.3)
     began, start = time.time(), time.monotonic()
@@ -365,7 +377,7 @@ def bad_release(cmd, env, rolled_back, bad_image="tgops-sandbox/todo:broken"):
     prober.stop_flag.set()
     prober.join()
     outage, _down, _up = prober.longest_outage()
-    events = api_events(watcher)
+    events = watcher.stop()
     started = next((t for t, image, status in events if status == "start" and image == bad_image), None)
     unhealthy = next((t for t, image, status in events if status.startswith("health_status: unhealthy") and image == bad_image), None)
     back = prober.first_ok_after(unhealthy or started or began)

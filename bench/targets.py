@@ -48,6 +48,8 @@ def clause_verdict(clause, row):
     match = WITHIN.search(clause)
     if match and "outage_from_start_ours_median_s" in row:
         outage = row["outage_from_start_ours_median_s"]
+        if outage is None:
+            return None, f"no outage from the new containers' start measured for '{clause}'"
         return outage <= float(match.group(1)), f"{outage} s, {clause}"
     return None, f"cannot judge '{clause}'"
 

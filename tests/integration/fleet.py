@@ -121,16 +121,21 @@ def remove_host(index: int):
 
 
 def write_inventory(path: Path, hosts: list, sshd: Sshd, extra_host_vars: dict | None = None) -> Path:
-    """An inventory adding the fleet hosts to todo_stacks (their group_vars apply) under a `fleet` group."""
+    """An inventory adding the fleet hosts to todo_stacks (their group_vars apply) under a `fleet` group.
+
+    Each host backs up to the sandbox's S3 server (group_vars/all.yml turns it on; an inline group var could not turn
+    it off, the group_vars files outrank it) under a prefix of its own, so no host moves the todo stack's `latest`.
+    """
     extra_host_vars = extra_host_vars or {}
     fleet_hosts = {}
     for host in hosts:
         hv = {k: v for k, v in host.items() if k.startswith("stack_")}
+        hv["stack_s3_prefix"] = host["name"]
         hv.update(extra_host_vars.get(host["name"], {}))
         fleet_hosts[host["name"]] = hv
     path.write_text(json.dumps({"all": {"children": {"todo_stacks": {"children": {"fleet": {
         "hosts": fleet_hosts,
-        "vars": {**sshd.host_vars(), "stack_s3_enabled": False, "stack_bot_ping": True},
+        "vars": {**sshd.host_vars(), "stack_bot_ping": True},
     }}}}}}, indent=2))
     return path
 

@@ -38,6 +38,9 @@ def test_peak_memory_and_outage_clauses():
     assert targets.target_verdict(sqlite)[0] == "missed"
     bad = row(target="previous version serves within 30 s of the new containers starting", outage_from_start_ours_median_s=12.5)
     assert targets.target_verdict(bad)[0] == "met"
+    # the bad containers' start was not seen (no figure): unknown, never met, and no crash of the whole bench
+    unseen = row(target="previous version serves within 30 s of the new containers starting", outage_from_start_ours_median_s=None)
+    assert targets.target_verdict(unseen)[0] == "unknown"
 
 
 def test_the_recorded_results_read_as_the_performance_page_says():

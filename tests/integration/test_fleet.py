@@ -11,7 +11,7 @@ HOSTS = 3
 
 
 @pytest.fixture(scope="module")
-def fleet(sandbox, tmp_path_factory):
+def fleet(sandbox, s3, tmp_path_factory):
     work = tmp_path_factory.mktemp("fleet")
     sshd = Sshd(work / "ssh").start()
     hosts = [render_host(i) for i in range(1, HOSTS + 1)]
@@ -44,9 +44,10 @@ def test_backup_and_daily_check_across_the_fleet_over_ssh(fleet):
     assert res.rc == 0, res
     # every host was reached through ssh on the test's sshd, not a local connection
     if os.environ.get("ANSIBLE_STRATEGY", "").startswith("mitogen"):
-        # Mitogen prints no ESTABLISH line; it opens one SSH connection per host (no ControlMaster): sshd counts them
+        # Mitogen prints no ESTABLISH line, and shares one SSH connection among hosts with the same address, port and
+        # user (here every fleet host is the test's one sshd): sshd saw the run log in
         accepted = sshd_log.read_text().count("Accepted publickey for root") - accepted_before
-        assert accepted >= HOSTS, f"{accepted} SSH logins for {HOSTS} hosts"
+        assert accepted >= 1, "no SSH login during the daily check"
     else:
         assert res.output.count("ESTABLISH SSH CONNECTION FOR USER: root") >= HOSTS, res
     for host in fleet["hosts"]:

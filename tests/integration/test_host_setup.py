@@ -36,8 +36,8 @@ def vps(sandbox, s3, tmp_path_factory):
         # what the production inventory says, under a temp dir: the venv is named by the interpreter
         "ansible_python_interpreter": str(venv / "bin" / "python"),
         "stack_backup_local_dir": str(backups),
-        # uploads with the venv's boto3 to the sandbox's S3 server, under a prefix of its own (the fleet group turns S3 off)
-        "stack_s3_enabled": True, "stack_s3_prefix": host["name"],
+        # uploads with the venv's boto3 to the sandbox's S3 server (under the host's own prefix, see fleet.write_inventory)
+        "stack_s3_enabled": True,
         # the backup role's timer, written where the test can read it; no systemd to start it here
         "backup_timer_unit_dir": str(units), "backup_timer_start": False, "backup_timer_project_dir": str(work / "opt" / "tgops"),
     }})
