@@ -26,22 +26,8 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# The Debian mirror this machine is configured with (deb822 .sources or
-# one-line .list entries), never a host written here: hosts behind another
-# mirror or an apt proxy keep using it. Security and backports archives are
-# skipped; the first URI that serves the main archive wins.
-debian_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk 'BEGIN{IGNORECASE=1}
-         /^URIs:/ {for (i=2;i<=NF;i++) if ($i !~ /security|backports|updates/ && $i ~ /debian\/?$/) {print $i; exit}}' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk '$1=="deb" {u=$2; if (u ~ /^\[/) u=$3; if (u !~ /security|backports/ && u ~ /debian\/?$/) {print u; exit}}' "$f"
-  done
-}
+# The Debian mirror this machine is configured with (never a host written here).
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debian-mirror.sh"
 
 # Compose v2 plugin: bookworm only ships v1; take the binary from trixie.
 PLUGIN_DIR="${DOCKER_CLI_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"

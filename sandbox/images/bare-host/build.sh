@@ -26,20 +26,8 @@ SUITE="${TGOPS_BARE_SUITE:-trixie}"
 IMAGE="${TGOPS_BARE_IMAGE:-tgops-bare/host:$SUITE}"
 PACKAGES=systemd,systemd-sysv,openssh-server,python3
 
-# The Debian mirror this machine uses (same rule as scripts/install-host-deps.sh): the first URI of the
-# main archive in the deb822 or one-line sources; security/backports/updates archives are skipped.
-debian_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk 'BEGIN{IGNORECASE=1}
-         /^URIs:/ {for (i=2;i<=NF;i++) if ($i !~ /security|backports|updates/ && $i ~ /debian\/?$/) {print $i; exit}}' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk '$1=="deb" {u=$2; if (u ~ /^\[/) u=$3; if (u !~ /security|backports/ && u ~ /debian\/?$/) {print u; exit}}' "$f"
-  done
-}
+# The Debian mirror this machine uses (never a host written here).
+source "$HERE/../../../scripts/lib/debian-mirror.sh"
 MIRROR="$(debian_mirror | sed -n 1p)"  # sed reads it all: no SIGPIPE under pipefail
 [ -n "$MIRROR" ] || { echo "[bare-host] no Debian mirror in this machine's apt sources; add a 'deb <mirror> bookworm main' source" >&2; exit 1; }
 
