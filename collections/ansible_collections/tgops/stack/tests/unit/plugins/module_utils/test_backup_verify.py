@@ -23,6 +23,12 @@ def sources(tmp_path):
     return make_sources(tmp_path)
 
 
+def archive_of(sources, compression, cli, has_py):
+    """A fresh archive of the test sources with the given compressor (create_archive's result)."""
+    src, out = sources
+    return create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+
+
 @pytest.mark.parametrize('compression,cli,has_py', tool_params())
 def test_round_trip_verify_and_extract(sources, tmp_path, compression, cli, has_py):
     src, out = sources
@@ -64,8 +70,7 @@ def test_verify_reads_the_archive_once(sources, tmp_path, monkeypatch, compressi
 @pytest.mark.parametrize('compression,cli,has_py', tool_params())
 def test_checksum_mismatch_is_named_first_after_one_pass(sources, tmp_path, compression, cli, has_py):
     """A flipped byte in the compressed data: the checksum mismatch is the first problem, nothing is extracted."""
-    src, out = sources
-    result = create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+    result = archive_of(sources, compression, cli, has_py)
     with open(result['archive'], 'r+b') as handle:
         handle.seek(result['size_bytes'] // 2)
         byte = handle.read(1)
@@ -92,8 +97,7 @@ def test_truncated_archive_fails_checksum_and_extracts_nothing(sources, tmp_path
 @pytest.mark.parametrize('compression,cli,has_py', tool_params())
 def test_truncated_archive_with_matching_checksum_is_corrupt(sources, tmp_path, compression, cli, has_py):
     """A truncated archive whose .sha256 was rewritten too is still caught by reading the stream."""
-    src, out = sources
-    result = create_archive(str(out), 'todo-1', members_of(src), compression=compression, zstd_cli=cli, has_zstandard=has_py)
+    result = archive_of(sources, compression, cli, has_py)
     with open(result['archive'], 'r+b') as handle:
         handle.truncate(result['size_bytes'] // 2)
     with open(result['sha256_file'], 'w') as handle:
