@@ -499,12 +499,14 @@ def pair_fleet(reps, counts, work, mitogen_reps=0):
     hosts = []
     try:
         curves = {False: {}, True: {}}
+        while len(hosts) < counts[-1]:  # appended one by one: the finally below removes every host rendered
+            hosts.append(fleetlib.render_host(len(hosts) + 1))
+        # One backup run over every host gives each the fresh archive its daily check looks for (the smaller
+        # inventories are the first hosts of the largest).
+        run(playbook_cmd("backup.yml", *fleetlib.inventory_args(fleetlib.write_inventory(work / "fleet-all.json", hosts, sshd))),
+            timeout=1800)
         for count in counts:
-            while len(hosts) < count:
-                hosts.append(fleetlib.render_host(len(hosts) + 1))
-            inv = fleetlib.write_inventory(work / f"fleet-{count}.json", hosts[:count], sshd)
-            args = fleetlib.inventory_args(inv)
-            run(playbook_cmd("backup.yml", *args), timeout=1800)
+            args = fleetlib.inventory_args(fleetlib.write_inventory(work / f"fleet-{count}.json", hosts[:count], sshd))
             for mitogen, n in ((False, reps), (True, mitogen_reps)):
                 if n:
                     curves[mitogen][count] = [timed(playbook_cmd("daily-check.yml", *args), env=mitogen_env() if mitogen else None)

@@ -323,6 +323,39 @@ def db_location(project, params):
     return db, guard_message(db)
 
 
+def db_location_argument_spec():
+    """argument_spec of db_location_info beyond the compose_project options (also option ``db`` of preflight_info)."""
+    return dict(
+        service=dict(type='str', required=True),
+        engine=dict(type='str', choices=['sqlite', 'postgres'], default='sqlite'),
+        path_variable=dict(type='str'),
+        path=dict(type='str'),
+        expected_volume=dict(type='str'),
+        required_tables=dict(type='list', elements='str', default=[]),
+        use_running_container=dict(type='bool', default=True),
+        url_variable=dict(type='str', default='DB_URL'),
+        db_user=dict(type='str'),
+        db_name=dict(type='str'),
+        quick_check=dict(type='bool', default=True),
+        migration=dict(type='dict', options=dict(
+            service=dict(type='str', required=True),
+            extra_files=dict(type='list', elements='str', default=[]),
+            profiles=dict(type='list', elements='str', default=['*']),
+        )),
+    )
+
+
+def locate_with_migration(project, params, project_factory):
+    """db_location_info's result: the DB of ``params['service']`` and, with ``params['migration']``, the DB a migration
+    would touch, in the model ``project_factory(migration_params(params))`` returns."""
+    db, message = db_location(project, params)
+    result = dict(db=db, guard_message=message)
+    if params['migration']:
+        second = migration_params(params)
+        result['migration_db'], result['migration_guard_message'] = db_location(project_factory(second), second)
+    return result
+
+
 def migration_params(params):
     """The parameters that locate the DB a migration would touch (option ``migration`` of db_location_info).
 

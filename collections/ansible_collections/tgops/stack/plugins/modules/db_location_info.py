@@ -265,42 +265,20 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location, migration_params
+from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location_argument_spec, locate_with_migration
 from ansible_collections.tgops.stack.plugins.module_utils.project import ComposeProject, compose_project_argument_spec, fail
 
 
 def main():
     argument_spec = compose_project_argument_spec()
-    argument_spec.update(
-        service=dict(type='str', required=True),
-        engine=dict(type='str', choices=['sqlite', 'postgres'], default='sqlite'),
-        path_variable=dict(type='str'),
-        path=dict(type='str'),
-        expected_volume=dict(type='str'),
-        required_tables=dict(type='list', elements='str', default=[]),
-        use_running_container=dict(type='bool', default=True),
-        url_variable=dict(type='str', default='DB_URL'),
-        db_user=dict(type='str'),
-        db_name=dict(type='str'),
-        quick_check=dict(type='bool', default=True),
-        migration=dict(type='dict', options=dict(
-            service=dict(type='str', required=True),
-            extra_files=dict(type='list', elements='str', default=[]),
-            profiles=dict(type='list', elements='str', default=['*']),
-        )),
-    )
+    argument_spec.update(db_location_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
-        project = ComposeProject(module)
-        db, message = db_location(project, module.params)
-        result = dict(changed=False, db=db, guard_message=message)
-        if module.params['migration']:
-            params = migration_params(module.params)
-            result['migration_db'], result['migration_guard_message'] = db_location(ComposeProject(module, params), params)
+        result = locate_with_migration(ComposeProject(module), module.params, lambda params: ComposeProject(module, params))
     except StackError as exc:
         fail(module, exc)
     else:
-        module.exit_json(**result)
+        module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ import os
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.tgops.stack.plugins.modules import compose_stack_info, db_location_info, env_file_info
+from ansible_collections.tgops.stack.plugins.modules import compose_stack_info, db_location_info, env_file_info, preflight_info
 
 
 def run_main(main, args, capsys):
@@ -36,10 +36,21 @@ def test_env_file_info_missing(tmp_path, capsys):
     assert result['failed'] is True and 'must_exist=false' in result['msg']
 
 
-@pytest.mark.parametrize('main, extra', [(compose_stack_info.main, {}), (db_location_info.main, {'service': 'api'})])
+@pytest.mark.parametrize('main, extra', [(compose_stack_info.main, {}), (db_location_info.main, {'service': 'api'}),
+                                         (preflight_info.main, {'db': {'service': 'api'}})])
 def test_compose_modules_refuse_missing_file(tmp_path, capsys, main, extra):
     (tmp_path / 'docker-compose.yml').write_text('services: {}\n')
     args = dict(project_src=str(tmp_path), files=['docker-compose.yml', 'docker-compose.vps.override.yml'], **extra)
     result = run_main(main, args, capsys)
     assert result['failed'] is True
     assert result['msg'].startswith('files: Compose file docker-compose.vps.override.yml does not exist')
+
+
+def test_preflight_info_stops_after_missing_env_keys_without_running_compose(tmp_path, capsys):
+    (tmp_path / '.env').write_text('DB_PATH=/data/organizer.db\nBOT_TOKEN=123:planted-secret\n')
+    args = dict(project_src=str(tmp_path), files=['docker-compose.yml'], docker_cli='/nonexistent/docker', min_free_mb=1,
+                env={'path': str(tmp_path / '.env'), 'required_keys': ['BOT_TOKEN', 'SENTRY_DSN']}, db={'service': 'api'},
+                _ansible_check_mode=True)
+    result = run_main(preflight_info.main, args, capsys)
+    assert result['changed'] is False and result['stopped_after'] == 'env' and result['parts'] == ['env']
+    assert result['env']['missing_keys'] == ['SENTRY_DSN'] and 'planted-secret' not in json.dumps(result)
