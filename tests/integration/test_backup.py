@@ -299,3 +299,31 @@ def test_systemd_timer_honours_the_interval(backed_up, tmp_path):
     timer = (tmp_path / "tgops-backup-todo.timer").read_text()
     assert "OnUnitActiveSec=6h" in timer
     assert "playbooks/backup.yml" in (tmp_path / "tgops-backup-todo.service").read_text()
+
+
+def test_retention_prunes_local_and_s3_but_keeps_latest_and_the_new_archive(backed_up, s3):
+    """Old verified archives are planted in both targets; a run keeping the last 2 prunes them, with their .sha256."""
+    newest = sorted(local_dir("todo").glob("todo-2*.tar.zst"))[-1]
+    sha_line = Path(str(newest) + ".sha256").read_text()
+    old = ["todo-20200101T000000Z.tar.zst", "todo-20200102T000000Z.tar.zst"]
+    for name in old:
+        shutil.copy(newest, local_dir("todo") / name)
+        (local_dir("todo") / (name + ".sha256")).write_text(sha_line.replace(newest.name, name))
+        key = f"{TODO_PREFIX}/{name}"
+        s3.copy_object(Bucket=S3_BUCKET, Key=key, CopySource={"Bucket": S3_BUCKET, "Key": f"{TODO_PREFIX}/{newest.name}"})
+        s3.put_object(Bucket=S3_BUCKET, Key=key + ".sha256", Body=sha_line.encode())
+    assert [k for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-2" in k and "/todo-2020" not in k], "fixture"
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 2, "backup_keep_daily": 0, "backup_keep_weekly": 0})
+    assert res.rc == 0, res
+    s3_archives = [k.split("/", 1)[1] for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-" in k]
+    local_archives = sorted(p.name for p in local_dir("todo").glob("todo-*.tar.zst"))
+    assert len(s3_archives) == 2 and len(local_archives) == 2, (s3_archives, local_archives)
+    assert not any(name in s3_archives or name in local_archives for name in old)
+    assert not any(k.endswith(tuple(n + ".sha256" for n in old)) for k in s3_keys(s3, TODO_PREFIX)), "sidecars go with them"
+    assert not list(local_dir("todo").glob("todo-2020*")), "local sidecars go with them"
+    points_to = s3.head_object(Bucket=S3_BUCKET, Key=f"{TODO_PREFIX}/latest.tar.zst")["Metadata"]["source-key"]
+    assert points_to.split("/", 1)[1] == s3_archives[-1] == local_archives[-1], "latest is the new archive, and kept"
+    # A second run finds nothing more to prune than its own predecessor: still two.
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 2, "backup_keep_daily": 0, "backup_keep_weekly": 0})
+    assert res.rc == 0, res
+    assert len([k for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-" in k]) == 2

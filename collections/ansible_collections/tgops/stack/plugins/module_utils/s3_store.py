@@ -25,7 +25,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     remove_quietly,
     sha256_file,
 )
-from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import parse_archive_name
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import parse_archive_name, select_prunable
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.files import atomic_write
 from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
@@ -253,6 +253,24 @@ def delete_archive(client, bucket, prefix, key, check_mode=False):
             if not check_mode:
                 client.delete_object(Bucket=bucket, Key=target)
     return {'key': full, 'deleted': deleted, 'changed': bool(deleted)}
+
+
+def prune_archives(client, bucket, prefix, stack=None, keep_last=7, keep_daily=7, keep_weekly=4, protect=None, check_mode=False):
+    """Apply the retention (backup_retention.select_prunable) to the archives under ``prefix`` in one pass.
+
+    Lists the archives, selects what to keep, and deletes each pruned archive with its .sha256. The archives the latest
+    pointers are copies of are always kept, beside ``protect``. Returns {keep, prune, reasons, deleted, changed, duration_s};
+    in check mode ``deleted`` holds what would be deleted.
+    """
+    started = time.time()
+    listing = list_archives(client, bucket, prefix)
+    archives = [a for a in listing['archives'] if not stack or (parse_archive_name(a['name']) or {}).get('stack') == stack]
+    pointed = [p['points_to'].rsplit('/', 1)[-1] for p in listing['latest_all'] if p.get('points_to')]
+    selection = select_prunable(archives, keep_last, keep_daily, keep_weekly, protect=list(protect or []) + pointed)
+    deleted = []
+    for name in selection['prune']:
+        deleted.extend(delete_archive(client, bucket, prefix, name, check_mode)['deleted'])
+    return dict(selection, deleted=deleted, changed=bool(deleted), duration_s=round(time.time() - started, 3))
 
 
 def resolve_fetch_key(client, bucket, prefix, key=None):

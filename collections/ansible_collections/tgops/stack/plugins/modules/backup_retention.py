@@ -17,8 +17,9 @@ description:
     (zero archives are never left)."
   - With O(path), the archives of that directory are read (an archive counts as verified when its C(.sha256) sits beside it)
     and, with O(apply=true), the pruned archives and their C(.sha256) are deleted.
-  - With O(archives) (for example RV(tgops.stack.s3_backup_info#module:archives)), the module only selects; delete the S3 objects
-    with M(tgops.stack.s3_backup) O(tgops.stack.s3_backup#module:state=absent) over RV(prune).
+  - With O(archives) (for example RV(tgops.stack.s3_backup_info#module:archives)), the module only selects. To apply the same
+    retention to an S3 prefix, use M(tgops.stack.s3_backup) with O(tgops.stack.s3_backup#module:state=pruned), which lists,
+    selects and deletes in one call.
   - This is a custom module because no well-kept module applies keep-last/daily/weekly retention to backup archives;
     M(ansible.builtin.find) with C(age) cannot protect the newest verified archive.
 author:

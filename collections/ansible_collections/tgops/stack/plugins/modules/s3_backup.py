@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: s3_backup
-short_description: Upload a backup archive to S3 and move the latest pointer after verifying it, delete or fetch archives
+short_description: Upload a backup archive to S3 and move the latest pointer after verifying it, fetch, delete or prune archives
 version_added: 0.1.0
 description:
   - "O(state=present): uploads the archive O(src) and its C(.sha256) to C(<prefix>/<basename>) (multipart, streamed from disk),
@@ -15,7 +15,11 @@ description:
     O(set_latest), copies it server-side to C(<prefix>/latest.tar.zst) (or C(latest.tar.gz)) plus C(latest.tar.zst.sha256), so
     C(aws s3 cp s3://BUCKET/PREFIX/latest.tar.gz - | tar -tz) (or C(... latest.tar.zst - | zstd -dc | tar -t)) works verbatim."
   - The local archive is checked against its C(.sha256) first; a corrupt archive is never uploaded.
-  - O(state=absent) deletes the archive O(key) and its C(.sha256) (use it with RV(tgops.stack.backup_retention#module:prune)).
+  - O(state=absent) deletes the archive O(key) and its C(.sha256).
+  - O(state=pruned) applies the retention of M(tgops.stack.backup_retention) to the archives under O(prefix) in one call - it
+    lists them, keeps the O(keep_last) newest, the newest of each of the O(keep_daily) most recent days and of the O(keep_weekly)
+    most recent ISO weeks, and deletes the others with their C(.sha256). Always kept - the archives named in O(protect), the
+    archive each C(latest) pointer is a copy of, the newest archive, and archives whose date is unknown or in the future.
   - O(state=fetched) downloads O(key) (default the newest C(latest.tar.*)) to O(dest) atomically, checks it against the sha256
     metadata, and writes C(<dest>.sha256) for M(tgops.stack.backup_verify).
   - An unreachable endpoint fails fast (small O(connect_timeout) and O(max_attempts)) and says the local archive is kept.
@@ -30,9 +34,10 @@ extends_documentation_fragment:
 options:
   state:
     description:
-      - V(present) uploads O(src), V(absent) deletes O(key), V(fetched) downloads O(key) to O(dest).
+      - V(present) uploads O(src), V(absent) deletes O(key), V(fetched) downloads O(key) to O(dest), V(pruned) deletes the
+        archives beyond the retention (O(keep_last), O(keep_daily), O(keep_weekly)).
     type: str
-    choices: [present, absent, fetched]
+    choices: [present, absent, fetched, pruned]
     default: present
   src:
     description:
@@ -57,6 +62,31 @@ options:
     description:
       - Local path to download to (with O(state=fetched)); its directory must exist.
     type: path
+  stack:
+    description:
+      - With O(state=pruned), only consider archives named C(<stack>-YYYYMMDDTHHMMSSZ.tar.*).
+    type: str
+  keep_last:
+    description:
+      - With O(state=pruned), keep this many newest archives.
+    type: int
+    default: 7
+  keep_daily:
+    description:
+      - With O(state=pruned), keep the newest archive of each of this many most recent days that have one.
+    type: int
+    default: 7
+  keep_weekly:
+    description:
+      - With O(state=pruned), keep the newest archive of each of this many most recent ISO weeks that have one.
+    type: int
+    default: 4
+  protect:
+    description:
+      - With O(state=pruned), archive names never to prune (for example the archive this run uploaded).
+    type: list
+    elements: str
+    default: []
   progress_mib:
     description:
       - Add a line to RV(progress) every this many MiB of an upload, its verifying download or a fetch (and one at the end);
@@ -67,14 +97,16 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode the store is read (HEAD requests) to predict the change; nothing is uploaded, copied, deleted or downloaded.
+      - In check mode the store is read (listing and HEAD requests) to predict the change; nothing is uploaded, copied, deleted
+        or downloaded.
   diff_mode:
     support: none
   idempotent:
     support: full
     details:
       - An archive already stored with the same size and sha256 metadata is not uploaded again, latest already pointing at it
-        is not moved, an absent key is not deleted, and a fetched file with the right sha256 is not downloaded again.
+        is not moved, an absent key is not deleted, a fetched file with the right sha256 is not downloaded again, and a second
+        O(state=pruned) finds nothing more to delete.
 seealso:
   - module: tgops.stack.backup_archive
   - module: tgops.stack.s3_backup_info
@@ -91,6 +123,18 @@ EXAMPLES = r"""
   environment:
     AWS_ACCESS_KEY_ID: "{{ vault_s3_access_key }}"
     AWS_SECRET_ACCESS_KEY: "{{ vault_s3_secret_key }}"
+
+- name: Keep 7 daily and 4 weekly archives of todo in S3, never the one just uploaded
+  tgops.stack.s3_backup:
+    endpoint_url: http://127.0.0.1:9000
+    bucket: backups
+    prefix: todo
+    state: pruned
+    stack: todo
+    keep_last: 7
+    keep_daily: 7
+    keep_weekly: 4
+    protect: ["{{ archive.archive | basename }}"]
 
 - name: Fetch latest for a restore drill
   tgops.stack.s3_backup:
@@ -126,7 +170,7 @@ progress:
   sample: ["upload s3://backups/todo/todo-20261130T060000Z.tar.zst: 64.0 MiB of 1.02 GiB (6%) after 1.9 s, 33.7 MiB/s"]
 key:
   description: Object key of the archive uploaded, deleted or fetched.
-  returned: always
+  returned: O(state=present), O(state=absent) or O(state=fetched)
   type: str
   sample: sprint-bot/sprint-20261122T060000Z.tar.gz
 sha256_key:
@@ -159,8 +203,8 @@ latest_moved:
   returned: O(state=present)
   type: bool
 deleted:
-  description: Keys deleted (or that would be).
-  returned: O(state=absent)
+  description: Keys deleted (or that would be in check mode), each archive with its C(.sha256).
+  returned: O(state=absent) or O(state=pruned)
   type: list
   elements: str
 dest:
@@ -177,8 +221,23 @@ source_key:
   type: str
 duration_s:
   description: Seconds spent.
-  returned: O(state=present) or O(state=fetched)
+  returned: O(state=present), O(state=fetched) or O(state=pruned)
   type: float
+keep:
+  description: Archive names kept, newest first (undated ones last).
+  returned: O(state=pruned)
+  type: list
+  elements: str
+prune:
+  description: Archive names beyond the retention, newest first.
+  returned: O(state=pruned)
+  type: list
+  elements: str
+reasons:
+  description: Why each kept archive is kept.
+  returned: O(state=pruned)
+  type: dict
+  sample: {todo-20261122T060000Z.tar.zst: [last 7, daily, newest verified]}
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -191,6 +250,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     delete_archive,
     ensure_bucket_reachable,
     fetch_archive,
+    prune_archives,
     s3_argument_spec,
     s3_call,
     upload_archive,
@@ -200,13 +260,18 @@ from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
 def main():
     argument_spec = s3_argument_spec()
     argument_spec.update(
-        state=dict(type='str', choices=['present', 'absent', 'fetched'], default='present'),
+        state=dict(type='str', choices=['present', 'absent', 'fetched', 'pruned'], default='present'),
         src=dict(type='path'),
         set_latest=dict(type='bool', default=True),
         verify=dict(type='bool', default=True),
         key=dict(type='str', no_log=False),
         dest=dict(type='path'),
         progress_mib=dict(type='int', default=64),
+        stack=dict(type='str'),
+        keep_last=dict(type='int', default=7),
+        keep_daily=dict(type='int', default=7),
+        keep_weekly=dict(type='int', default=4),
+        protect=dict(type='list', elements='str', default=[]),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -226,9 +291,15 @@ def main():
         elif p['state'] == 'absent':
             result = s3_call(p['endpoint_url'], p['bucket'], 'delete', delete_archive, client, p['bucket'], p['prefix'], p['key'],
                              module.check_mode)
+        elif p['state'] == 'pruned':
+            result = s3_call(p['endpoint_url'], p['bucket'], 'retention', prune_archives, client, p['bucket'], p['prefix'], p['stack'],
+                             p['keep_last'], p['keep_daily'], p['keep_weekly'], p['protect'], module.check_mode)
         else:
             result = s3_call(p['endpoint_url'], p['bucket'], 'download', fetch_archive, client, p['bucket'], p['prefix'], p['dest'],
                              p['key'], module.check_mode, p['progress_mib'])
+    except ValueError as exc:
+        module.fail_json(msg='keep_last=%s, keep_daily=%s, keep_weekly=%s: %s; use 0 or more'
+                         % (p['keep_last'], p['keep_daily'], p['keep_weekly'], exc))
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -27,6 +27,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     list_archives,
     object_key,
     probe_keys,
+    prune_archives,
     s3_call,
     summarize_objects,
     upload_archive,
@@ -134,6 +135,35 @@ def test_upload_verify_latest_idempotent(client, tmp_path):
     gone = delete_archive(client, 'backups', 'sprint-bot', 'sprint-20261121T060000Z.tar.gz')
     assert gone['deleted'] == ['sprint-bot/sprint-20261121T060000Z.tar.gz', 'sprint-bot/sprint-20261121T060000Z.tar.gz.sha256']
     assert not delete_archive(client, 'backups', 'sprint-bot', 'sprint-20261121T060000Z.tar.gz')['changed']
+
+
+def test_prune_keeps_what_latest_is_a_copy_of_and_only_the_stack_given(client, tmp_path):
+    for stamp in ('20261120T060000Z', '20261121T060000Z', '20261122T060000Z', '20261119T060000Z'):
+        upload_archive(client, 'backups', 'sprint-bot', build(tmp_path, stamp, size=1024)['archive'])  # latest: the 19th, uploaded last
+    client.put_object(Bucket='backups', Key='sprint-bot/other-20261101T000000Z.tar.gz', Body=b'another stack')
+
+    def stored():
+        return sorted(o['Key'] for o in client.list_objects_v2(Bucket='backups', Prefix='sprint-bot/').get('Contents') or [])
+
+    before = stored()
+    planned = prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=1, keep_daily=0, keep_weekly=0,
+                             protect=['sprint-20261121T060000Z.tar.gz'], check_mode=True)
+    assert planned['prune'] == ['sprint-20261120T060000Z.tar.gz'], planned
+    assert planned['deleted'] == ['sprint-bot/sprint-20261120T060000Z.tar.gz', 'sprint-bot/sprint-20261120T060000Z.tar.gz.sha256']
+    assert planned['changed'] and stored() == before, 'check mode deletes nothing'
+    assert planned['reasons']['sprint-20261119T060000Z.tar.gz'] == ['protected'], 'latest is a copy of it'
+    assert 'last 1' in planned['reasons']['sprint-20261122T060000Z.tar.gz']
+
+    done = prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=1, keep_daily=0, keep_weekly=0,
+                          protect=['sprint-20261121T060000Z.tar.gz'])
+    assert done['deleted'] == planned['deleted'] and stored() == [k for k in before if k not in done['deleted']]
+    assert 'sprint-bot/other-20261101T000000Z.tar.gz' in stored(), 'another stack in the prefix is not touched'
+    again = prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=1, keep_daily=0, keep_weekly=0,
+                           protect=['sprint-20261121T060000Z.tar.gz'])
+    assert not again['changed'] and again['deleted'] == [] and again['prune'] == []
+    with pytest.raises(ValueError, match='must be >= 0'):
+        prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=-1)
+    assert stored() == [k for k in before if k not in done['deleted']], 'a bad keep value deletes nothing'
 
 
 def test_corrupt_local_archive_never_uploaded(client, tmp_path):
