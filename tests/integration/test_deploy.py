@@ -113,7 +113,7 @@ def test_broken_version_is_rolled_back(todo_dir):
     ({"deploy_version": "v9"}, "tgops-sandbox/todo:v9 do not exist"),
     ({"stack_required_env_keys": ["DB_PATH", "SENTRY_DSN"]}, "lacks the required keys SENTRY_DSN"),
     # More free space than any disk here has: the pre-flight's free-space part refuses before the DB is read.
-    ({"deploy_min_free_mb": 1 << 40}, "preflight_min_free_mb asks for 1099511627776 MiB"),
+    ({"deploy_min_free_mb": 1 << 40}, "deploy_min_free_mb asks for 1099511627776 MiB"),
 ])
 def test_bad_input_is_refused_without_change(todo_dir, extra, needle):
     ids, env_before = container_ids("deploy"), (todo_dir / ".env.prod").read_text()
