@@ -16,6 +16,17 @@ from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 NAME_RE = re.compile(r'^(?P<stack>.+)-(?P<stamp>\d{8}T\d{6}Z)(?P<ext>\.tar\.zst|\.tar\.gz)?$')
 
 
+def retention_argument_spec():
+    """argument_spec entries of the retention rules (doc fragment tgops.stack.retention), shared by backup_retention and s3_backup."""
+    return dict(
+        stack=dict(type='str'),
+        keep_last=dict(type='int', default=7),
+        keep_daily=dict(type='int', default=7),
+        keep_weekly=dict(type='int', default=4),
+        protect=dict(type='list', elements='str', default=[]),
+    )
+
+
 def parse_archive_name(name):
     """{stack, created (aware UTC datetime), created_iso, ext} of ``<stack>-YYYYMMDDTHHMMSSZ[.tar.zst|.tar.gz]``, or None."""
     match = NAME_RE.match(name or '')

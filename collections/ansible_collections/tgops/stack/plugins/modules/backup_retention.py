@@ -26,6 +26,7 @@ author:
   - tgops maintainers (@tgops)
 extends_documentation_fragment:
   - tgops.stack.attributes
+  - tgops.stack.retention
 options:
   path:
     description:
@@ -37,31 +38,6 @@ options:
         name) and C(verified) (bool, default V(true)). Mutually exclusive with O(path); nothing is deleted.
     type: list
     elements: dict
-  stack:
-    description:
-      - Only consider archives whose name starts with C(<stack>-).
-    type: str
-  keep_last:
-    description:
-      - Keep this many newest archives.
-    type: int
-    default: 7
-  keep_daily:
-    description:
-      - Keep the newest archive of each of this many most recent days that have one.
-    type: int
-    default: 7
-  keep_weekly:
-    description:
-      - Keep the newest archive of each of this many most recent ISO weeks that have one.
-    type: int
-    default: 4
-  protect:
-    description:
-      - Archive names never to prune (for example the archive a restore drill just verified).
-    type: list
-    elements: str
-    default: []
   apply:
     description:
       - With O(path), delete the pruned archives. With V(false) only report.
@@ -127,7 +103,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import apply_retention, local_archives, parse_archive_name, select_prunable
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import (
+    apply_retention,
+    local_archives,
+    parse_archive_name,
+    retention_argument_spec,
+    select_prunable,
+)
 
 
 def main():
@@ -135,12 +117,8 @@ def main():
         argument_spec=dict(
             path=dict(type='path'),
             archives=dict(type='list', elements='dict'),
-            stack=dict(type='str'),
-            keep_last=dict(type='int', default=7),
-            keep_daily=dict(type='int', default=7),
-            keep_weekly=dict(type='int', default=4),
-            protect=dict(type='list', elements='str', default=[]),
             apply=dict(type='bool', default=True),
+            **retention_argument_spec()
         ),
         mutually_exclusive=[('path', 'archives')],
         required_one_of=[('path', 'archives')],

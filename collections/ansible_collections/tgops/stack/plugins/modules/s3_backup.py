@@ -31,11 +31,13 @@ author:
 extends_documentation_fragment:
   - tgops.stack.attributes
   - tgops.stack.s3_store
+  - tgops.stack.retention
 options:
   state:
     description:
       - V(present) uploads O(src), V(absent) deletes O(key), V(fetched) downloads O(key) to O(dest), V(pruned) deletes the
-        archives beyond the retention (O(keep_last), O(keep_daily), O(keep_weekly)).
+        archives beyond the retention (O(keep_last), O(keep_daily), O(keep_weekly), O(stack), O(protect); those options
+        apply to this state only).
     type: str
     choices: [present, absent, fetched, pruned]
     default: present
@@ -62,31 +64,6 @@ options:
     description:
       - Local path to download to (with O(state=fetched)); its directory must exist.
     type: path
-  stack:
-    description:
-      - With O(state=pruned), only consider archives named C(<stack>-YYYYMMDDTHHMMSSZ.tar.*).
-    type: str
-  keep_last:
-    description:
-      - With O(state=pruned), keep this many newest archives.
-    type: int
-    default: 7
-  keep_daily:
-    description:
-      - With O(state=pruned), keep the newest archive of each of this many most recent days that have one.
-    type: int
-    default: 7
-  keep_weekly:
-    description:
-      - With O(state=pruned), keep the newest archive of each of this many most recent ISO weeks that have one.
-    type: int
-    default: 4
-  protect:
-    description:
-      - With O(state=pruned), archive names never to prune (for example the archive this run uploaded).
-    type: list
-    elements: str
-    default: []
   progress_mib:
     description:
       - Add a line to RV(progress) every this many MiB of an upload, its verifying download or a fetch (and one at the end);
@@ -243,6 +220,7 @@ reasons:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import retention_argument_spec
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.s3_store import (
     BOTO3_IMPORT_ERROR,
@@ -267,12 +245,8 @@ def main():
         key=dict(type='str', no_log=False),
         dest=dict(type='path'),
         progress_mib=dict(type='int', default=64),
-        stack=dict(type='str'),
-        keep_last=dict(type='int', default=7),
-        keep_daily=dict(type='int', default=7),
-        keep_weekly=dict(type='int', default=4),
-        protect=dict(type='list', elements='str', default=[]),
     )
+    argument_spec.update(retention_argument_spec())
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_if=[('state', 'present', ['src']), ('state', 'absent', ['key']), ('state', 'fetched', ['dest'])],
