@@ -310,7 +310,8 @@ def test_retention_prunes_local_and_s3_but_keeps_latest_and_the_new_archive(back
         shutil.copy(newest, local_dir("todo") / name)
         (local_dir("todo") / (name + ".sha256")).write_text(sha_line.replace(newest.name, name))
         key = f"{TODO_PREFIX}/{name}"
-        s3.copy_object(Bucket=S3_BUCKET, Key=key, CopySource={"Bucket": S3_BUCKET, "Key": f"{TODO_PREFIX}/{newest.name}"})
+        # latest: the newest local archive may be from a run with the S3 upload off
+        s3.copy_object(Bucket=S3_BUCKET, Key=key, CopySource={"Bucket": S3_BUCKET, "Key": f"{TODO_PREFIX}/latest.tar.zst"})
         s3.put_object(Bucket=S3_BUCKET, Key=key + ".sha256", Body=sha_line.encode())
     assert [k for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-2" in k and "/todo-2020" not in k], "fixture"
     res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 2, "backup_keep_daily": 0, "backup_keep_weekly": 0})
