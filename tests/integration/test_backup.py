@@ -132,6 +132,21 @@ def test_old_s3_setting_names_are_refused_naming_the_new_ones(backed_up, s3):
     assert "old-bucket" not in journal("todo")[len(before):]
 
 
+def test_negative_retention_is_refused_before_anything_is_written(backed_up, s3):
+    """Without the early check, a negative keep value failed at the retention step, after the upload."""
+    keys = s3_keys(s3, TODO_PREFIX)
+    files = sorted(p.name for p in local_dir("todo").iterdir())
+    before = journal("todo")
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 2, "backup_keep_daily": -1})
+    assert res.rc != 0, res
+    flat = " ".join(res.output.split())
+    assert "backup_keep_daily=-1: a retention count must be 0 or more" in flat and "Nothing was changed." in flat, res
+    assert "backup_keep_last" not in flat.split("a retention count")[0], "only the negative setting is named"
+    assert s3_keys(s3, TODO_PREFIX) == keys
+    assert sorted(p.name for p in local_dir("todo").iterdir()) == files
+    assert journal("todo") == before
+
+
 def test_s3_unreachable_keeps_the_local_archive_and_latest(backed_up, s3):
     sha = latest_sha(s3, TODO_PREFIX)
     res = playbook("backup.yml", "-l", "todo_stacks", env={"TGOPS_S3_ENDPOINT": "http://127.0.0.1:9"})
@@ -328,3 +343,33 @@ def test_retention_prunes_local_and_s3_but_keeps_latest_and_the_new_archive(back
     res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 2, "backup_keep_daily": 0, "backup_keep_weekly": 0})
     assert res.rc == 0, res
     assert len([k for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-" in k]) == 2
+
+
+def test_failure_after_the_upload_says_the_archive_is_uploaded_and_latest_moved(backed_up, s3):
+    """Retention fails after the upload (an old archive the run cannot delete: chattr +i): the run fails with the
+    cause, and the message and the journal say the new archive is uploaded and latest points at it, not that it was not."""
+    newest = sorted(local_dir("todo").glob("todo-2*.tar.zst"))[-1]
+    stuck = local_dir("todo") / "todo-20200103T000000Z.tar.zst"
+    shutil.copy(newest, stuck)
+    Path(str(stuck) + ".sha256").write_text(Path(str(newest) + ".sha256").read_text().replace(newest.name, stuck.name))
+    run(["chattr", "+i", stuck], check=True)
+    before = journal("todo")
+    try:
+        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 1, "backup_keep_daily": 0, "backup_keep_weekly": 0})
+        assert res.rc != 0, res
+        flat = " ".join(res.output.split())
+        assert "failed at 'Prune local archives beyond the retention'" in flat, res
+        assert f"removing {stuck} failed: [Errno 1] Operation not permitted" in flat, res
+        new = sorted(local_dir("todo").glob("todo-2026*.tar.zst"))[-1]
+        assert new.name != newest.name and Path(str(new) + ".sha256").exists()
+        points_to = s3.head_object(Bucket=S3_BUCKET, Key=f"{TODO_PREFIX}/latest.tar.zst")["Metadata"]["source-key"]
+        assert points_to == f"{TODO_PREFIX}/{new.name}", "the upload happened before the failure"
+        said = f"The archive {new} is kept, uploaded to S3, and S3 latest points at it (the local latest too); the failure came after the upload."
+        assert said in flat and "latest was not moved" not in flat, res
+        entry = " ".join(journal("todo")[len(before):].split())
+        assert "FAILED at 'Prune local archives beyond the retention'" in entry and said in entry, entry
+        assert (local_dir("todo") / "latest.tar.zst").resolve().name == new.name
+    finally:
+        run(["chattr", "-i", stuck])
+        stuck.unlink(missing_ok=True)
+        Path(str(stuck) + ".sha256").unlink(missing_ok=True)
