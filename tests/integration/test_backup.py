@@ -1,6 +1,7 @@
 """Issue 4: backups and verified restores of both stacks on the real sandbox (Docker, Postgres, local S3)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -155,6 +156,11 @@ def test_s3_unreachable_keeps_the_local_archive_and_latest(backed_up, s3):
     assert latest_sha(s3, TODO_PREFIX) == sha
     newest = sorted(local_dir("todo").glob("todo-*.tar.zst"))[-1]
     assert newest.exists() and Path(str(newest) + ".sha256").exists()
+    # The local latest moved with the verified archive (same call); the output says S3's did not.
+    assert (local_dir("todo") / "latest.tar.zst").resolve().name == newest.name
+    said = f"The local archive {newest} is kept and the local latest points at it; it was not uploaded and S3 latest was not moved."
+    assert said in " ".join(res.output.split()), res
+    assert not list(local_dir("todo").glob(".staging-*")), "the staging copy of the DB is removed"
     assert "FAILED at 'Upload to S3" in journal("todo")
 
 
@@ -345,17 +351,31 @@ def test_retention_prunes_local_and_s3_but_keeps_latest_and_the_new_archive(back
     assert len([k for k in s3_keys(s3, TODO_PREFIX) if k.endswith(".tar.zst") and "/todo-" in k]) == 2
 
 
-def test_failure_after_the_upload_says_the_archive_is_uploaded_and_latest_moved(backed_up, s3):
-    """Retention fails after the upload (an old archive the run cannot delete: chattr +i): the run fails with the
-    cause, and the message and the journal say the new archive is uploaded and latest points at it, not that it was not."""
+@contextlib.contextmanager
+def undeletable_old_archive():
+    """An old verified archive of todo that nobody can delete (chattr +i: even root gets EPERM), for the retention to fail on."""
     newest = sorted(local_dir("todo").glob("todo-2*.tar.zst"))[-1]
     stuck = local_dir("todo") / "todo-20200103T000000Z.tar.zst"
     shutil.copy(newest, stuck)
     Path(str(stuck) + ".sha256").write_text(Path(str(newest) + ".sha256").read_text().replace(newest.name, stuck.name))
     run(["chattr", "+i", stuck], check=True)
-    before = journal("todo")
     try:
-        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"backup_keep_last": 1, "backup_keep_daily": 0, "backup_keep_weekly": 0})
+        yield newest, stuck
+    finally:
+        run(["chattr", "-i", stuck])
+        stuck.unlink(missing_ok=True)
+        Path(str(stuck) + ".sha256").unlink(missing_ok=True)
+
+
+KEEP_ONE = {"backup_keep_last": 1, "backup_keep_daily": 0, "backup_keep_weekly": 0}
+
+
+def test_failure_after_the_upload_says_the_archive_is_uploaded_and_latest_moved(backed_up, s3):
+    """Retention fails after the upload (an old archive the run cannot delete): the run fails with the cause, and the
+    message and the journal say the new archive is uploaded and latest points at it, not that it was not."""
+    before = journal("todo")
+    with undeletable_old_archive() as (newest, stuck):
+        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars=KEEP_ONE)
         assert res.rc != 0, res
         flat = " ".join(res.output.split())
         assert "failed at 'Prune local archives beyond the retention'" in flat, res
@@ -369,7 +389,26 @@ def test_failure_after_the_upload_says_the_archive_is_uploaded_and_latest_moved(
         entry = " ".join(journal("todo")[len(before):].split())
         assert "FAILED at 'Prune local archives beyond the retention'" in entry and said in entry, entry
         assert (local_dir("todo") / "latest.tar.zst").resolve().name == new.name
-    finally:
-        run(["chattr", "-i", stuck])
-        stuck.unlink(missing_ok=True)
-        Path(str(stuck) + ".sha256").unlink(missing_ok=True)
+
+
+def test_local_retention_failure_names_its_step_and_keeps_the_archive_linked(backed_up, s3):
+    """Without an upload the archive step applies the local retention itself; an old archive it cannot delete fails
+    the run at that step with the cause, keeps the new archive verified and the local latest pointing at it."""
+    s3_latest = latest_sha(s3, TODO_PREFIX)
+    before = journal("todo")
+    with undeletable_old_archive() as (newest, stuck):
+        res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={**KEEP_ONE, "backup_s3_enabled": False})
+        assert res.rc != 0, res
+        flat = " ".join(res.output.split())
+        new = sorted(local_dir("todo").glob("todo-2026*.tar.zst"))[-1]
+        assert new.name != newest.name and Path(str(new) + ".sha256").exists()
+        assert "failed at 'Build the archive with its manifest in one pass" in flat, res
+        assert (f"removing {stuck} failed: [Errno 1] Operation not permitted; fix the permissions of {local_dir('todo')}; "
+                f"the archive {new} is kept (verified, with its .sha256) and latest.tar.zst points at it") in flat, res
+        said = f"The local archive {new} is kept and the local latest points at it; the failure came after it."
+        assert said in flat, res
+        entry = " ".join(journal("todo")[len(before):].split())
+        assert "FAILED at 'Build the archive" in entry and said in entry, entry
+        assert (local_dir("todo") / "latest.tar.zst").resolve().name == new.name
+        assert not list(local_dir("todo").glob(".staging-*")), "the staging copy of the DB is removed"
+        assert latest_sha(s3, TODO_PREFIX) == s3_latest, "nothing was uploaded"

@@ -61,6 +61,13 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     safe_member_name,
     utc_now,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import (
+    apply_retention,
+    local_archives,
+    parse_archive_name,
+    select_prunable,
+)
+from ansible_collections.tgops.stack.plugins.module_utils.backup_staging import point_latest, remove
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.progress import DEFAULT_EVERY_MIB, TransferProgress
@@ -537,6 +544,90 @@ def create_archive(dest_dir, name, members, env_file=None, metadata=None, compre
                   stale_removed=stale_removed,
                   duration_s=round(time.time() - started, 3), progress=archived.finish(), transfers=[archived.line()])
     return result
+
+
+def archive_and_finish(dest_dir, name, members, set_latest=False, staging=None, retention=None, check_mode=False, **kwargs):
+    """``create_archive``, then the housekeeping that follows it in one call: point ``latest.tar.(zst|gz)`` in
+    ``dest_dir`` at the archive (``set_latest``), remove this run's ``staging`` directory - on success and on failure,
+    so a failed run leaves no copy of the DB behind - and, with ``retention`` ({keep_last, keep_daily, keep_weekly,
+    stack, protect}), prune ``dest_dir``'s archives of that stack beyond it (``select_prunable``; the new archive is
+    always kept). ``steps`` says what was done, in order.
+
+    A failure after the archive was written (the link, the removal, the pruning) raises StackError naming the step,
+    with the archive's fields in its details (the archive is kept: verified, with its ``.sha256``); a failure while
+    building raises create_archive's error with ``staging_removed`` added (no ``archive`` key: nothing was kept).
+    """
+    steps = []
+    try:
+        result = create_archive(dest_dir, name, members, check_mode=check_mode, **kwargs)
+    except StackError as exc:
+        exc.details.update(steps=steps, **_remove_staging(dest_dir, staging, check_mode, steps, failing=True))
+        raise
+    done = 'would write' if check_mode else ('wrote and verified' if result['changed'] else 'kept the existing')
+    steps.append('%s %s' % (done, result['archive']))
+    result.update(latest=None, staging_removed=None, steps=steps)
+    kept = {key: result.get(key) for key in ('archive', 'sha256_file', 'sha256', 'size_bytes', 'compression')}
+    try:
+        if set_latest:
+            link_name = archive_filename('latest', result['compression'])
+            moved = point_latest(os.path.dirname(result['archive']), os.path.basename(result['archive']), link_name,
+                                 check_mode=check_mode)
+            result['latest'] = os.path.join(os.path.dirname(result['archive']), link_name)
+            steps.append('%s %s at it' % (('would point' if check_mode else 'pointed') if moved else 'kept', link_name))
+            result['changed'] = result['changed'] or moved
+    except StackError as exc:
+        exc.details.update(steps=steps, **kept)
+        exc.details.update(_remove_staging(dest_dir, staging, check_mode, steps, failing=True))
+        exc.msg = '%s; the archive %s is kept (verified, with its .sha256)' % (exc.msg, result['archive'])
+        raise
+    try:
+        result.update(_remove_staging(dest_dir, staging, check_mode, steps))
+        if retention is not None:
+            result['retention'] = _prune(os.path.dirname(result['archive']), os.path.basename(result['archive']), retention,
+                                         check_mode, steps)
+            result['changed'] = result['changed'] or bool(result['retention']['removed'])
+    except StackError as exc:
+        exc.details.update(steps=steps, latest=result['latest'], staging_removed=result['staging_removed'], **kept)
+        exc.msg = '%s; the archive %s is kept (verified, with its .sha256)%s' % (
+            exc.msg, result['archive'], ' and %s points at it' % os.path.basename(result['latest']) if result['latest'] else '')
+        raise
+    return result
+
+
+def _prune(directory, archive_name, rules, check_mode, steps):
+    """The local retention after a new archive: backup_retention's selection and deletion, the new archive protected."""
+    stack = rules.get('stack') or (parse_archive_name(archive_name) or {}).get('stack')
+    archives = local_archives(directory, stack)
+    if archive_name not in [a['name'] for a in archives]:  # check mode: the archive a real run would have written
+        archives.append({'name': archive_name, 'verified': True})
+    try:
+        selection = select_prunable(archives, rules.get('keep_last', 7), rules.get('keep_daily', 7),
+                                    rules.get('keep_weekly', 4), protect=[archive_name] + list(rules.get('protect') or []))
+    except ValueError as exc:
+        raise StackError('keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc, step='prune the local archives') from exc
+    try:
+        removed = apply_retention(directory, selection['prune'], check_mode)
+    except StackError as exc:
+        exc.details.update(step='prune the local archives')
+        raise
+    steps.append('%s %d old archive(s) of %s beyond the retention, kept %d'
+                 % ('would prune' if check_mode else 'pruned', len(selection['prune']), stack, len(selection['keep'])))
+    return dict(selection, removed=removed)
+
+
+def _remove_staging(dest_dir, staging, check_mode, steps, failing=False):
+    """Remove this run's staging directory; on the way out of a failure, a second failure is only reported."""
+    if not staging:
+        return {'staging_removed': None}
+    try:
+        outcome = remove(dest_dir, staging, check_mode=check_mode)
+    except StackError as exc:
+        if not failing:
+            raise
+        steps.append('could not remove the staging directory %s: %s' % (staging, exc.msg))
+        return {'staging_removed': None}
+    steps.extend(outcome['steps'] if not check_mode else ['would remove the staging directory %s' % staging])
+    return {'staging_removed': None if check_mode else staging}
 
 
 # ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 tgops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The housekeeping of one backup run, before the DB copy: the backup directory, the stale staging directories of
-killed runs, a private staging directory for this run, and the git revision of the stack directory.
+"""The housekeeping of one backup run. Before the DB copy (``prepare``): the backup directory, the stale staging
+directories of killed runs, a private staging directory for this run, and the git revision of the stack directory.
+After the archive (called by backup_archive.archive_and_finish): the local ``latest`` link (``point_latest``) and the
+removal of the staging directory (``remove``).
 
 Each step is recorded in ``steps`` (what was done, in order); a step that fails raises StackError naming the step, the
 path and the system's own error line, with the steps done so far.
@@ -18,6 +20,7 @@ import tempfile
 import time
 
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
 
 STAGING_PREFIX = '.staging-'
 _AGE = re.compile(r'^\s*(\d+)\s*([smhdw]?)\s*$')
@@ -130,3 +133,34 @@ def remove(directory, path, check_mode=False):
     if not check_mode:
         _step([], 'remove the staging directory', path, lambda: shutil.rmtree(path))
     return {'dir': directory, 'path': path, 'changed': True, 'steps': ['removed the staging directory %s' % path]}
+
+
+def point_latest(directory, target, link_name, check_mode=False):
+    """Point ``<directory>/<link_name>`` at ``target`` (a file name in ``directory``): a relative symlink, swapped in
+    atomically (a new link under a temp name, then a rename over the old one), so a reader sees the old or the new
+    archive, never none. Return True when the link changed. A directory in the link's place is refused."""
+    if os.sep in target or os.sep in link_name:
+        raise StackError("point_latest: %r and %r must be file names in %s" % (target, link_name, directory))
+    link = os.path.join(directory, link_name)
+    if os.path.islink(link) and os.readlink(link) == target:
+        return False
+    if os.path.isdir(link) and not os.path.islink(link):
+        raise StackError("%s is a directory, not a latest link; move it away" % link,
+                         step='point the latest link', failed_path=link)
+    if check_mode:
+        return True
+    tmp = os.path.join(directory, '.%s.%d.tmp' % (link_name, os.getpid()))
+
+    def swap():
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        try:
+            os.replace(tmp, link)
+        except OSError:
+            os.unlink(tmp)
+            raise
+        fsync_dir(directory)
+
+    _step([], 'point the latest link', link, swap)
+    return True

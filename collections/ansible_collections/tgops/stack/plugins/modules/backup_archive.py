@@ -26,12 +26,19 @@ description:
     files are removed and the module fails naming the directory and the errno.
   - A run killed with SIGKILL leaves its temp file with nobody holding the lock; every run first removes such files from
     O(dest_dir) (RV(stale_removed)), while a live run's locked file stays.
+  - The housekeeping that follows the archive runs in the same call, each step in RV(steps) - O(set_latest) points
+    C(latest.tar.zst) (or C(.tar.gz)) in O(dest_dir) at the archive, O(staging) removes this run's staging
+    directory (on success and on failure, so a failed run leaves no DB copy behind), and O(prune) applies the
+    retention to O(dest_dir) (the same rules and selection as M(tgops.stack.backup_retention); the new archive is
+    always kept). A failure in these steps names the step and keeps the archive (RV(archive) is returned with the
+    failure); a failure while building returns no RV(archive).
   - This is a custom module because M(community.general.archive) has no manifest with per-member checksums, no checksum file,
     no redaction of env files and no zstd streaming, and can leave a partial archive behind when the disk fills up.
 author:
   - tgops maintainers (@tgops)
 extends_documentation_fragment:
   - tgops.stack.attributes
+  - tgops.stack.retention
 options:
   dest_dir:
     description:
@@ -109,11 +116,35 @@ options:
         Run the task with C(async)/C(poll) to see that a long archive step is alive while it runs.
     type: int
     default: 64
+  set_latest:
+    description:
+      - Once the archive is verified and has its C(.sha256), point C(latest.tar.zst) (or C(latest.tar.gz)) in O(dest_dir) at
+        it - a relative symlink swapped in atomically, so a reader finds the old or the new archive, never none.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  staging:
+    description:
+      - This run's staging directory (RV(tgops.stack.backup_staging#module:path)); removed when the archive step ends,
+        whether it succeeded or failed. Only a C(.staging-*) directory of O(dest_dir) is accepted.
+    type: path
+    version_added: 0.2.0
+  prune:
+    description:
+      - After the archive (and the link), delete the archives of O(stack) in O(dest_dir) beyond the retention
+        (O(keep_last), O(keep_daily), O(keep_weekly)), each with its C(.sha256), as M(tgops.stack.backup_retention) does.
+        This archive and the names in O(protect) are always kept. O(stack) defaults to the stack part of O(name).
+      - Run it here when the archive is the last copy a backup makes (a local target); with an upload after it, prune
+        after the upload, so a failing deletion never keeps a new archive from its off-site copy.
+    type: bool
+    default: false
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full
     details:
-      - In check mode nothing is written; the planned members and the archive path are returned.
+      - In check mode nothing is written, linked or removed; the planned members, the archive path and the steps that
+        would run are returned.
   diff_mode:
     support: none
   idempotent:
@@ -137,6 +168,8 @@ EXAMPLES = r"""
       - src: /opt/mytgtodoist/canon
         arcname: canon
     env_file: /opt/mytgtodoist/.env.prod
+    set_latest: true
+    staging: "{{ staging.path }}"
     metadata:
       stack: todo
       engine: sqlite
@@ -216,6 +249,35 @@ stale_removed:
   returned: success
   type: list
   elements: str
+latest:
+  description: Path of the C(latest) link now pointing at the archive; C(null) without O(set_latest).
+  returned: success
+  type: str
+  sample: /var/backups/todo/latest.tar.zst
+  version_added: 0.2.0
+retention:
+  description:
+    - With O(prune), what the retention kept and pruned (names, newest first), why each was kept, and the files
+      deleted (RV(tgops.stack.backup_retention#module:removed)).
+  returned: success and O(prune)
+  type: dict
+  sample: {keep: [todo-20261122T060000Z.tar.zst], prune: [todo-20261001T060000Z.tar.zst],
+           reasons: {todo-20261122T060000Z.tar.zst: [last 7, newest verified]},
+           removed: [/var/backups/todo/todo-20261001T060000Z.tar.zst, /var/backups/todo/todo-20261001T060000Z.tar.zst.sha256]}
+  version_added: 0.2.0
+staging_removed:
+  description: The staging directory removed (O(staging)); C(null) when none was given or in check mode.
+  returned: always
+  type: str
+  version_added: 0.2.0
+steps:
+  description: What the call did, in order (the archive, the latest link, the staging removal).
+  returned: always
+  type: list
+  elements: str
+  sample: ["wrote and verified /var/backups/todo/todo-20261122T060000Z.tar.zst", "pointed latest.tar.zst at it",
+           "removed the staging directory /var/backups/todo/.staging-k2j3"]
+  version_added: 0.2.0
 duration_s:
   description: Seconds spent.
   returned: always
@@ -224,7 +286,8 @@ duration_s:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import archive_and_finish, zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import retention_argument_spec
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
@@ -243,15 +306,23 @@ def main():
             verify=dict(type='bool', default=True),
             progress_mib=dict(type='int', default=64),
             read_back=dict(type='bool', default=False),
+            set_latest=dict(type='bool', default=False),
+            staging=dict(type='path'),
+            prune=dict(type='bool', default=False),
+            **retention_argument_spec()
         ),
         supports_check_mode=True,
     )
     p = module.params
     zstd_cli = module.get_bin_path(p['zstd_cli']) if p['zstd_cli'] else None
     try:
-        result = create_archive(p['dest_dir'], p['name'], p['members'], p['env_file'], p['metadata'], p['compression'], p['mode'],
-                                zstd_cli=zstd_cli, has_zstandard=zstandard is not None, check_mode=module.check_mode,
-                                verify=p['verify'], progress_mib=p['progress_mib'], read_back=p['read_back'])
+        retention = {key: p[key] for key in retention_argument_spec()} if p['prune'] else None
+        result = archive_and_finish(p['dest_dir'], p['name'], p['members'], set_latest=p['set_latest'], staging=p['staging'],
+                                    retention=retention,
+                                    check_mode=module.check_mode, env_file=p['env_file'], metadata=p['metadata'],
+                                    compression=p['compression'], mode=p['mode'], zstd_cli=zstd_cli,
+                                    has_zstandard=zstandard is not None, verify=p['verify'], progress_mib=p['progress_mib'],
+                                    read_back=p['read_back'])
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -12,8 +12,9 @@ import subprocess
 import tarfile
 
 import pytest
-from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import create_archive, zstandard
+from ansible_collections.tgops.stack.plugins.module_utils.backup_archive import archive_and_finish, create_archive, zstandard
 from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import format_sha256_line, sha256_file
+from ansible_collections.tgops.stack.plugins.module_utils.backup_staging import prepare
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.tests.unit.plugins.module_utils.helpers import ZSTD_CLI, make_sources, members_of, tool_params
 
@@ -213,3 +214,136 @@ def test_enospc_behind_the_zstd_cli_names_the_disk(sources):
                        opener=lambda path: FullDisk(path, 4096))
     assert 'ENOSPC' in info.value.msg and str(out) in info.value.msg, info.value.msg
     assert os.listdir(str(out)) == []
+
+
+def _staged(out, src):
+    """A staging directory of ``out`` made as the backup role makes it, holding a copy of the DB."""
+    staging = prepare(str(out))['path']
+    with open(os.path.join(staging, 'db', 'organizer.db'), 'wb') as handle:
+        handle.write((src / 'organizer.db').read_bytes())
+    return staging, [{'src': os.path.join(staging, 'db'), 'arcname': 'db'}]
+
+
+def test_archive_and_finish_links_latest_and_removes_the_staging_copy(sources):
+    src, out = sources
+    staging, members = _staged(out, src)
+    first = archive_and_finish(str(out), 'todo-1', members, set_latest=True, staging=staging, compression='gzip')
+    assert first['changed'] and first['latest'] == str(out / 'latest.tar.gz') and first['staging_removed'] == staging
+    assert os.readlink(str(out / 'latest.tar.gz')) == 'todo-1.tar.gz' and not os.path.exists(staging)
+    assert first['steps'] == ['wrote and verified %s' % first['archive'], 'pointed latest.tar.gz at it',
+                              'removed the staging directory %s' % staging]
+    # The next run moves the link; nothing but archives, sidecars and the link is left.
+    staging, members = _staged(out, src)
+    second = archive_and_finish(str(out), 'todo-2', members, set_latest=True, staging=staging, compression='gzip')
+    assert os.readlink(str(out / 'latest.tar.gz')) == 'todo-2.tar.gz'
+    assert sorted(os.listdir(str(out))) == ['latest.tar.gz', 'todo-1.tar.gz', 'todo-1.tar.gz.sha256', 'todo-2.tar.gz',
+                                            'todo-2.tar.gz.sha256']
+    # Again with the same name: nothing changes.
+    again = archive_and_finish(str(out), 'todo-2', members_of(src), set_latest=True, compression='gzip')
+    assert not again['changed'] and again['steps'] == ['kept the existing %s' % second['archive'], 'kept latest.tar.gz at it']
+    # Without set_latest the link stays where it was.
+    other = archive_and_finish(str(out), 'todo-3', members_of(src), compression='gzip')
+    assert other['latest'] is None and os.readlink(str(out / 'latest.tar.gz')) == 'todo-2.tar.gz'
+
+
+def test_archive_and_finish_in_check_mode_writes_links_and_removes_nothing(sources):
+    src, out = sources
+    staging, members = _staged(out, src)
+    result = archive_and_finish(str(out), 'todo-1', members, set_latest=True, staging=staging, compression='gzip', check_mode=True)
+    assert result['changed'] and result['staging_removed'] is None and os.path.isdir(staging)
+    assert sorted(os.listdir(str(out))) == [os.path.basename(staging)]
+    assert result['steps'][1:] == ['would point latest.tar.gz at it', 'would remove the staging directory %s' % staging]
+
+
+def test_a_failed_build_removes_the_staging_copy_and_returns_no_archive(sources):
+    src, out = sources
+    staging, members = _staged(out, src)
+    with pytest.raises(StackError) as info:
+        archive_and_finish(str(out), 'todo-1', members, set_latest=True, staging=staging, compression='gzip',
+                           opener=lambda path: FullDisk(path, 4096))
+    assert 'ENOSPC' in info.value.msg and 'archive' not in info.value.details
+    assert info.value.details['staging_removed'] == staging and not os.path.exists(staging)
+    assert os.listdir(str(out)) == []
+
+
+def test_a_failed_link_keeps_the_archive_and_names_the_step(sources):
+    src, out = sources
+    (out / 'latest.tar.gz').mkdir()  # a directory where the link goes: the rename cannot replace it
+    staging, members = _staged(out, src)
+    with pytest.raises(StackError) as info:
+        archive_and_finish(str(out), 'todo-1', members, set_latest=True, staging=staging, compression='gzip')
+    archive = str(out / 'todo-1.tar.gz')
+    assert info.value.msg == ('%s is a directory, not a latest link; move it away; '
+                              'the archive %s is kept (verified, with its .sha256)' % (out / 'latest.tar.gz', archive))
+    assert info.value.details['archive'] == archive and info.value.details['step'] == 'point the latest link'
+    assert os.path.exists(archive + '.sha256') and not os.path.exists(staging)
+
+
+def test_a_failed_staging_removal_keeps_the_archive_and_the_link(sources, monkeypatch):
+    src, out = sources
+    staging, members = _staged(out, src)
+
+    def busy(path, *args, **kwargs):
+        raise OSError(errno.EBUSY, 'Device or resource busy')
+    monkeypatch.setattr('shutil.rmtree', busy)
+    with pytest.raises(StackError) as info:
+        archive_and_finish(str(out), 'todo-1', members, set_latest=True, staging=staging, compression='gzip')
+    assert info.value.msg == ('remove the staging directory failed for %s: Device or resource busy; the archive %s is kept '
+                              '(verified, with its .sha256) and latest.tar.gz points at it' % (staging, out / 'todo-1.tar.gz'))
+    assert info.value.details['latest'] == str(out / 'latest.tar.gz') and os.path.isdir(staging)
+
+
+def _plant(out, name):
+    (out / name).write_bytes(b'old archive')
+    (out / (name + '.sha256')).write_text(format_sha256_line('0' * 64, name))
+
+
+def test_archive_and_finish_prunes_its_directory_and_keeps_the_new_archive(sources):
+    src, out = sources
+    for old in ('todo-20200101T000000Z.tar.gz', 'todo-20200102T000000Z.tar.gz'):
+        _plant(out, old)
+    _plant(out, 'sprint-20200101T000000Z.tar.gz')  # another stack in the same directory: not counted, not touched
+    rules = {'keep_last': 1, 'keep_daily': 0, 'keep_weekly': 0}
+    dry = archive_and_finish(str(out), 'todo-20261122T060000Z', members_of(src), retention=rules, compression='gzip', check_mode=True)
+    assert dry['retention']['prune'] == ['todo-20200102T000000Z.tar.gz', 'todo-20200101T000000Z.tar.gz']
+    assert dry['steps'][-1] == 'would prune 2 old archive(s) of todo beyond the retention, kept 1'
+    assert len(os.listdir(str(out))) == 6
+    result = archive_and_finish(str(out), 'todo-20261122T060000Z', members_of(src), retention=rules, compression='gzip')
+    assert result['retention']['keep'] == ['todo-20261122T060000Z.tar.gz'] and len(result['retention']['removed']) == 4
+    assert sorted(os.listdir(str(out))) == ['sprint-20200101T000000Z.tar.gz', 'sprint-20200101T000000Z.tar.gz.sha256',
+                                            'todo-20261122T060000Z.tar.gz', 'todo-20261122T060000Z.tar.gz.sha256']
+    assert result['steps'][-1] == 'pruned 2 old archive(s) of todo beyond the retention, kept 1'
+    # keep_last=0 still keeps the new archive (protected), and a second run prunes nothing.
+    again = archive_and_finish(str(out), 'todo-20261122T060000Z', members_of(src), retention={'keep_last': 0, 'keep_daily': 0,
+                               'keep_weekly': 0}, compression='gzip')
+    assert not again['changed'] and again['retention']['removed'] == []
+
+
+def test_a_failed_prune_names_the_step_and_keeps_the_archive_linked(sources, monkeypatch):
+    src, out = sources
+    _plant(out, 'todo-20200101T000000Z.tar.gz')
+    staging, members = _staged(out, src)
+    real_unlink = os.unlink
+
+    def refuse(path, *args, **kwargs):
+        if 'todo-20200101' in str(path):
+            raise OSError(errno.EPERM, 'Operation not permitted')
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr('os.unlink', refuse)
+    with pytest.raises(StackError) as info:
+        archive_and_finish(str(out), 'todo-20261122T060000Z', members, set_latest=True, staging=staging, compression='gzip',
+                           retention={'keep_last': 1, 'keep_daily': 0, 'keep_weekly': 0})
+    archive = str(out / 'todo-20261122T060000Z.tar.gz')
+    assert info.value.msg == ('removing %s failed: [Errno 1] Operation not permitted; fix the permissions of %s; the archive %s '
+                              'is kept (verified, with its .sha256) and latest.tar.gz points at it'
+                              % (out / 'todo-20200101T000000Z.tar.gz', out, archive))
+    details = info.value.details
+    assert details['step'] == 'prune the local archives' and details['archive'] == archive and details['staging_removed'] == staging
+    assert os.readlink(str(out / 'latest.tar.gz')) == 'todo-20261122T060000Z.tar.gz' and not os.path.exists(staging)
+
+
+def test_a_negative_keep_value_is_refused_after_the_archive_naming_the_options(sources):
+    src, out = sources
+    with pytest.raises(StackError) as info:
+        archive_and_finish(str(out), 'todo-1', members_of(src), retention={'keep_last': -1}, compression='gzip')
+    assert info.value.msg.startswith('keep_last/keep_daily/keep_weekly: ') and 'use 0 or more' in info.value.msg
