@@ -126,6 +126,18 @@ options:
             type: list
             elements: str
             default: ['*']
+  revision:
+    description:
+      - Also read the git revision of O(project_src) (C(git rev-parse HEAD); git's own error line when it is not a usable
+        checkout) and the sha256 of each of O(files) (RV(revision)), as the baseline snapshot records them.
+    type: bool
+    default: false
+  host:
+    description:
+      - Also read the managed host's operating system (C(PRETTY_NAME) of C(/etc/os-release)) and kernel release
+        (RV(host)), the two facts the baseline's Environment block records, without a C(setup) call.
+    type: bool
+    default: false
 seealso:
   - module: tgops.stack.env_file_info
   - module: tgops.stack.compose_stack_info
@@ -198,8 +210,42 @@ migration_guard_message:
   description: As RV(tgops.stack.db_location_info#module:migration_guard_message).
   returned: when O(db.migration) is set and the reading did not stop before it
   type: str
+revision:
+  description: The git revision of O(project_src) and the sha256 of each Compose file (C(null) for one that cannot be read).
+  returned: when O(revision=true) and the reading did not stop before it
+  type: dict
+  contains:
+    git_sha:
+      description: C(git rev-parse HEAD), or C(null) when git failed.
+      type: str
+    git_error:
+      description: Git's own error line when it failed (C(fatal: not a git repository ...)), else C(null).
+      type: str
+    files_sha256:
+      description: Compose file (as given in O(files)) to its sha256.
+      type: dict
+  sample: {git_sha: 27ee123c0ffee1234567890abcdef1234567890a, git_error: null,
+           files_sha256: {docker-compose.yml: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}}
+host:
+  description: The managed host's operating system and kernel.
+  returned: when O(host=true) and the reading did not stop before it
+  type: dict
+  contains:
+    os:
+      description: C(PRETTY_NAME) of C(/etc/os-release) (else C(NAME) and C(VERSION), else V(unknown)).
+      type: str
+    os_id:
+      description: C(ID) of C(/etc/os-release).
+      type: str
+    os_version_id:
+      description: C(VERSION_ID) of C(/etc/os-release).
+      type: str
+    kernel:
+      description: The kernel release (C(uname -r)).
+      type: str
+  sample: {os: Debian GNU/Linux 12 (bookworm), os_id: debian, os_version_id: '12', kernel: 6.1.0-27-amd64}
 parts:
-  description: The parts read, in order (V(env), V(stack), V(free_space), V(db)).
+  description: The parts read, in order (V(env), V(stack), V(free_space), V(db), V(revision), V(host)).
   returned: success
   type: list
   elements: str
@@ -223,7 +269,8 @@ def main():
     spec.update(argument_spec())
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     try:
-        result = collect(module.params, lambda params: ComposeProject(module, params))
+        result = collect(module.params, lambda params: ComposeProject(module, params),
+                         run=lambda argv: module.run_command(argv, handle_exceptions=False))
     except StackError as exc:
         fail(module, exc)
     else:

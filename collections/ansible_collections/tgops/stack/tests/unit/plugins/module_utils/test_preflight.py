@@ -5,11 +5,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-from ansible_collections.tgops.stack.plugins.module_utils.preflight import collect, db_params, free_mb
+from ansible_collections.tgops.stack.plugins.module_utils.preflight import (
+    collect,
+    db_params,
+    free_mb,
+    host_facts,
+    parse_os_release,
+    source_revision,
+)
 
 
 class RecordedProject:
@@ -123,4 +131,55 @@ def test_free_space_of_a_real_directory_and_of_a_missing_one(tmp_path):
 def test_db_params_are_the_compose_options_with_the_db_options(tmp_path):
     out = db_params(params(tmp_path))
     assert out['service'] == 'api' and out['files'] == ['docker-compose.yml', 'docker-compose.vps.override.yml']
-    assert not set(out) & {'env', 'inspect_stack', 'services', 'min_free_mb', 'db'}
+    assert not set(out) & {'env', 'inspect_stack', 'services', 'min_free_mb', 'db', 'revision', 'host'}
+
+
+# /etc/os-release as Debian 12 and Ubuntu 24.04 ship it (the Ubuntu one trimmed), and an odd but valid one.
+DEBIAN_12 = ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\n'
+             'VERSION_CODENAME=bookworm\nID=debian\nHOME_URL="https://www.debian.org/"\n')
+UBUNTU_2404 = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n'
+ODD = '# comment\n\nNAME="Tiny \\"Linux\\""\nVERSION=1\nID=tiny\n'
+
+
+class Uname:
+    release = '6.1.0-27-amd64'
+
+
+@pytest.mark.parametrize('text,expected', [
+    (DEBIAN_12, {'os': 'Debian GNU/Linux 12 (bookworm)', 'os_id': 'debian', 'os_version_id': '12', 'kernel': '6.1.0-27-amd64'}),
+    (UBUNTU_2404, {'os': 'Ubuntu 24.04.1 LTS', 'os_id': 'ubuntu', 'os_version_id': '24.04', 'kernel': '6.1.0-27-amd64'}),
+    (ODD, {'os': 'Tiny "Linux" 1', 'os_id': 'tiny', 'os_version_id': '', 'kernel': '6.1.0-27-amd64'}),
+    ('', {'os': 'unknown', 'os_id': '', 'os_version_id': '', 'kernel': '6.1.0-27-amd64'}),
+])
+def test_host_facts_from_os_release(text, expected):
+    assert host_facts(read=lambda path: text, uname=Uname) == expected
+    assert parse_os_release(DEBIAN_12)['VERSION_CODENAME'] == 'bookworm'
+
+
+def test_host_facts_fall_back_to_usr_lib_os_release():
+    def read(path):
+        if path == '/etc/os-release':
+            raise FileNotFoundError(2, 'No such file or directory')
+        return UBUNTU_2404
+    assert host_facts(read=read, uname=Uname)['os'] == 'Ubuntu 24.04.1 LTS'
+
+
+def test_source_revision_hashes_each_compose_file_and_keeps_git_own_line(tmp_path):
+    (tmp_path / 'docker-compose.yml').write_text('services: {}\n')
+    not_a_repo = (128, '', 'fatal: not a git repository (or any of the parent directories): .git\n')
+    out = source_revision(str(tmp_path), ['docker-compose.yml', 'missing.yml'], lambda argv: not_a_repo)
+    assert out == {'git_sha': None, 'git_error': 'fatal: not a git repository (or any of the parent directories): .git',
+                   'files_sha256': {'docker-compose.yml': hashlib.sha256(b'services: {}\n').hexdigest(), 'missing.yml': None}}
+    sha = '27ee123c0ffee1234567890abcdef1234567890a'
+    assert source_revision(str(tmp_path), [], lambda argv: (0, sha + '\n', ''))['git_sha'] == sha
+
+
+def test_revision_and_host_are_read_last_and_only_when_asked(tmp_path, factory):
+    seen = []
+    result = collect(params(tmp_path, revision=True, host=True), factory, statvfs=lambda path: Statvfs(5000),
+                     run=lambda argv: seen.append(argv) or (0, 'abc\n', ''))
+    assert result['parts'] == ['env', 'stack', 'free_space', 'db', 'revision', 'host']
+    assert seen == [['git', '-C', '/tmp/tgopsut/split', 'rev-parse', 'HEAD']] and result['revision']['git_sha'] == 'abc'
+    assert result['host']['kernel'] == os.uname().release
+    stopped = collect(params(tmp_path, min_free_mb=6000, revision=True, host=True), factory, statvfs=lambda path: Statvfs(5000))
+    assert stopped['stopped_after'] == 'free_space' and 'revision' not in stopped and 'host' not in stopped
