@@ -123,6 +123,26 @@ def test_bad_input_is_refused_without_change(todo_dir, extra, needle):
     assert (todo_dir / ".env.prod").read_text() == env_before
 
 
+def test_git_ref_where_the_stack_dir_is_not_a_git_checkout_is_refused_with_gits_own_line(todo_dir):
+    """The rollback point's git HEAD comes from the pre-flight's module call; where there is none, a deploy_git_ref is
+    refused before any change, naming git's own error line."""
+    aside = todo_dir.parent / ".git-aside-todo"
+    (todo_dir / ".git").rename(aside)
+    try:
+        ids, env_before = container_ids("deploy"), (todo_dir / ".env.prod").read_text()
+        # The ceiling keeps git from finding the repository the sandbox itself lives in.
+        res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_git_ref": "HEAD", **NO_REHEARSAL},
+                       env={"GIT_CEILING_DIRECTORIES": str(todo_dir.parent)})
+        flat = " ".join(res.output.split())
+        assert res.rc != 0, res
+        assert f"the stack dir {todo_dir} is not a usable git checkout (fatal: not a git repository" in flat, res
+        assert "Deploy refused before any change" in flat, res
+        assert container_ids("deploy") == ids
+        assert (todo_dir / ".env.prod").read_text() == env_before
+    finally:
+        aside.rename(todo_dir / ".git")
+
+
 def test_health_url_that_never_answers_times_out_and_rolls_back(todo_dir):
     t0 = time.monotonic()
     res = playbook("deploy.yml", *TODO_LIMIT, extra_vars={"deploy_version": "v2", **NO_REHEARSAL, "deploy_health_url": "http://127.0.0.1:8199/health",
