@@ -130,7 +130,7 @@ def test_failing_migration_command_names_its_error_and_the_backup(todo_dir):
     manifest = json.loads(run(["sh", "-c", f"zstd -dc {backup} | tar -xO manifest.json"], check=True).stdout)
     meta = manifest["metadata"]
     assert meta["db_volume"] == "deploy_db_data" and len(meta["compose_sha256"]) == 64, meta
-    assert [m["name"] for m in manifest["members"]][0] == "db/organizer.db", manifest
+    assert manifest["members"][0]["name"] == "db/organizer.db", manifest
     assert todo_sqlite("SELECT group_concat(version) FROM schema_migrations") == versions
     assert healthy(TODO_URL)
 

@@ -219,7 +219,7 @@ revision:
       description: C(git rev-parse HEAD), or C(null) when git failed.
       type: str
     git_error:
-      description: Git's own error line when it failed (C(fatal: not a git repository ...)), else C(null).
+      description: "Git's own error line when it failed (C(fatal: not a git repository ...)), else C(null)."
       type: str
     files_sha256:
       description: Compose file (as given in O(files)) to its sha256.
