@@ -62,10 +62,9 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import
     utc_now,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import (
-    apply_retention,
-    local_archives,
     parse_archive_name,
-    select_prunable,
+    prune_directory,
+    retention_argument_spec,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.backup_staging import point_latest, remove
 from ansible_collections.tgops.stack.plugins.module_utils.dotenv import redact_dotenv
@@ -595,24 +594,20 @@ def archive_and_finish(dest_dir, name, members, set_latest=False, staging=None, 
 
 
 def _prune(directory, archive_name, rules, check_mode, steps):
-    """The local retention after a new archive: backup_retention's selection and deletion, the new archive protected."""
-    stack = rules.get('stack') or (parse_archive_name(archive_name) or {}).get('stack')
-    archives = local_archives(directory, stack)
-    if archive_name not in [a['name'] for a in archives]:  # check mode: the archive a real run would have written
-        archives.append({'name': archive_name, 'verified': True})
+    """The local retention after a new archive (backup_retention.prune_directory), the new archive protected."""
+    options = dict((key, spec.get('default')) for key, spec in retention_argument_spec().items())
+    options.update(rules)
+    stack = options['stack'] or (parse_archive_name(archive_name) or {}).get('stack')
     try:
-        selection = select_prunable(archives, rules.get('keep_last', 7), rules.get('keep_daily', 7),
-                                    rules.get('keep_weekly', 4), protect=[archive_name] + list(rules.get('protect') or []))
-    except ValueError as exc:
-        raise StackError('keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc, step='prune the local archives') from exc
-    try:
-        removed = apply_retention(directory, selection['prune'], check_mode)
+        outcome = prune_directory(directory, stack, options['keep_last'], options['keep_daily'], options['keep_weekly'],
+                                  protect=[archive_name] + list(options['protect'] or []), check_mode=check_mode,
+                                  planned=archive_name)
     except StackError as exc:
         exc.details.update(step='prune the local archives')
         raise
     steps.append('%s %d old archive(s) of %s beyond the retention, kept %d'
-                 % ('would prune' if check_mode else 'pruned', len(selection['prune']), stack, len(selection['keep'])))
-    return dict(selection, removed=removed)
+                 % ('would prune' if check_mode else 'pruned', len(outcome['prune']), stack, len(outcome['keep'])))
+    return outcome
 
 
 def _remove_staging(dest_dir, staging, check_mode, steps, failing=False):

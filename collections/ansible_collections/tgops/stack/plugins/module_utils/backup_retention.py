@@ -152,3 +152,20 @@ def apply_retention(path, prune, check_mode=False):
     if removed and not check_mode:
         fsync_dir(path)
     return removed
+
+
+def prune_directory(path, stack=None, keep_last=7, keep_daily=7, keep_weekly=4, protect=None, apply=True, check_mode=False,
+                    planned=None):
+    """The retention applied to a local directory (what backup_retention and backup_archive's ``prune`` do): list the
+    archives of ``stack`` in ``path``, select (``select_prunable``) and, with ``apply``, delete the pruned ones with
+    their ``.sha256`` (none in check mode). ``planned`` names an archive a real run would have written (check mode),
+    counted as verified. Returns the selection with ``removed``; raises StackError naming the options or the file."""
+    archives = local_archives(path, stack)
+    if planned and planned not in [a['name'] for a in archives]:
+        archives.append({'name': planned, 'verified': True})
+    try:
+        selection = select_prunable(archives, keep_last, keep_daily, keep_weekly, protect=protect)
+    except ValueError as exc:
+        raise StackError('keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc) from exc
+    removed = apply_retention(path, selection['prune'], check_mode) if apply else []
+    return dict(selection, removed=removed)

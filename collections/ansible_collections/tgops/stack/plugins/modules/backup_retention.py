@@ -102,14 +102,13 @@ removed:
 from ansible.module_utils.basic import AnsibleModule
 
 
-from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.backup_retention import (
-    apply_retention,
-    local_archives,
     parse_archive_name,
+    prune_directory,
     retention_argument_spec,
     select_prunable,
 )
+from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 
 
 def main():
@@ -127,18 +126,16 @@ def main():
     p = module.params
     try:
         if p['path']:
-            archives = local_archives(p['path'], p['stack'])
+            result = prune_directory(p['path'], p['stack'], p['keep_last'], p['keep_daily'], p['keep_weekly'], protect=p['protect'],
+                                     apply=p['apply'], check_mode=module.check_mode)
         else:
             archives = [a for a in p['archives'] if not p['stack'] or (parse_archive_name(a.get('name')) or {}).get('stack') == p['stack']]
-        selection = select_prunable(archives, p['keep_last'], p['keep_daily'], p['keep_weekly'], protect=p['protect'])
-        removed = []
-        if p['path'] and p['apply']:
-            removed = apply_retention(p['path'], selection['prune'], module.check_mode)
+            result = dict(select_prunable(archives, p['keep_last'], p['keep_daily'], p['keep_weekly'], protect=p['protect']), removed=[])
     except ValueError as exc:
         module.fail_json(msg='keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc)
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
-    module.exit_json(changed=bool(removed), removed=removed, **selection)
+    module.exit_json(changed=bool(result['removed']), **result)
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ from ansible_collections.tgops.stack.plugins.module_utils.backup_retention impor
     apply_retention,
     local_archives,
     parse_archive_name,
+    prune_directory,
     select_prunable,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
@@ -145,3 +146,24 @@ def test_local_dir_selection_and_apply(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == sorted([names[1], names[1] + '.sha256', 'other-20261101T000000Z.tar.zst', 'notes.txt'])
     with pytest.raises(StackError, match='path='):
         local_archives(str(tmp_path / 'missing'))
+
+
+def test_prune_directory_lists_selects_and_deletes_in_one_step(tmp_path):
+    names = ['todo-2020010%dT000000Z.tar.zst' % day for day in (1, 2, 3)]
+    for name in names + ['sprint-20200101T000000Z.tar.zst']:
+        (tmp_path / name).write_bytes(b'x')
+        (tmp_path / (name + '.sha256')).write_text('x')
+    rules = dict(keep_last=1, keep_daily=0, keep_weekly=0)
+    # The archive a real run would write (check mode) counts as the newest verified one: all three would go.
+    dry = prune_directory(str(tmp_path), 'todo', check_mode=True, planned='todo-20261122T060000Z.tar.zst',
+                          protect=['todo-20261122T060000Z.tar.zst'], **rules)
+    assert dry['prune'] == names[::-1] and len(dry['removed']) == 6 and len(os.listdir(str(tmp_path))) == 8
+    # apply=false selects only; a real run deletes the archives and their sidecars, never another stack's.
+    assert prune_directory(str(tmp_path), 'todo', apply=False, **rules)['removed'] == []
+    done = prune_directory(str(tmp_path), 'todo', **rules)
+    assert done['keep'] == [names[2]] and len(done['removed']) == 4
+    assert sorted(os.listdir(str(tmp_path))) == sorted([names[2], names[2] + '.sha256', 'sprint-20200101T000000Z.tar.zst',
+                                                        'sprint-20200101T000000Z.tar.zst.sha256'])
+    with pytest.raises(StackError, match='keep_last/keep_daily/keep_weekly: .*use 0 or more'):
+        prune_directory(str(tmp_path), 'todo', keep_last=-1)
+    assert len(os.listdir(str(tmp_path))) == 4, "a refused rule deletes nothing"
