@@ -40,6 +40,17 @@ def local_dir(stack) -> Path:
     return sandbox_root() / "backups" / stack
 
 
+def assert_failed_at_the_archive_step(res, journal_before, cause, left):
+    """The run failed in the archive call with ``cause`` (the module's message) in its output, and the output and the
+    todo journal's new entry say what the run ``left``."""
+    assert res.rc != 0, res
+    flat = " ".join(res.output.split())
+    assert "failed at 'Build the archive with its manifest in one pass" in flat, res
+    assert cause in flat and left in flat, res
+    entry = " ".join(journal("todo")[len(journal_before):].split())
+    assert "FAILED at 'Build the archive with its manifest in one pass" in entry and left in entry, entry
+
+
 @pytest.fixture(scope="module")
 def backed_up(s3):
     """One backup run of both stacks while the todo worker writes (sprint as gzip, todo as zstd)."""
@@ -238,6 +249,25 @@ def test_backup_dir_that_is_a_file_fails_at_the_prepare_step_and_is_journaled(ba
     assert target.read_text() == "a file where the backup directory goes"
 
 
+def test_a_directory_where_latest_goes_fails_the_link_step_and_keeps_the_archive(backed_up, tmp_path):
+    """The archive call's link step cannot replace a directory named latest.tar.zst: the run fails naming the step and
+    the fix, keeps the verified archive (latest not moved), removes the staging copy and leaves the directory alone."""
+    target = tmp_path / "backups"
+    (target / "latest.tar.zst").mkdir(parents=True)
+    (target / "latest.tar.zst" / "keep-me").write_text("someone's files")
+    before = journal("todo")
+    res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"stack_backup_local_dir": str(target), "backup_s3_enabled": False})
+    [archive] = sorted(target.glob("todo-2*.tar.zst"))
+    assert Path(str(archive) + ".sha256").exists()
+    assert_failed_at_the_archive_step(
+        res, before,
+        cause=(f"{target}/latest.tar.zst is a directory, not a latest link; move it away; "
+               f"the archive {archive} is kept (verified, with its .sha256)"),
+        left=f"The local archive {archive} is kept; latest was not moved.")
+    assert (target / "latest.tar.zst" / "keep-me").read_text() == "someone's files"
+    assert not list(target.glob(".staging-*")) and not list(target.glob(".latest.tar.zst.*")), list(target.iterdir())
+
+
 def test_stale_staging_of_a_killed_backup_is_removed(backed_up, tmp_path):
     """A backup killed mid-run leaves .staging-* (a DB copy); the next run removes it once older than a day."""
     target = tmp_path / "backups"
@@ -398,17 +428,13 @@ def test_local_retention_failure_names_its_step_and_keeps_the_archive_linked(bac
     before = journal("todo")
     with undeletable_old_archive() as (newest, stuck):
         res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={**KEEP_ONE, "backup_s3_enabled": False})
-        assert res.rc != 0, res
-        flat = " ".join(res.output.split())
         new = sorted(local_dir("todo").glob("todo-2026*.tar.zst"))[-1]
         assert new.name != newest.name and Path(str(new) + ".sha256").exists()
-        assert "failed at 'Build the archive with its manifest in one pass" in flat, res
-        assert (f"removing {stuck} failed: [Errno 1] Operation not permitted; fix the permissions of {local_dir('todo')}; "
-                f"the archive {new} is kept (verified, with its .sha256) and latest.tar.zst points at it") in flat, res
-        said = f"The local archive {new} is kept and the local latest points at it; the failure came after it."
-        assert said in flat, res
-        entry = " ".join(journal("todo")[len(before):].split())
-        assert "FAILED at 'Build the archive" in entry and said in entry, entry
+        assert_failed_at_the_archive_step(
+            res, before,
+            cause=(f"removing {stuck} failed: [Errno 1] Operation not permitted; fix the permissions of {local_dir('todo')}; "
+                   f"the archive {new} is kept (verified, with its .sha256) and latest.tar.zst points at it"),
+            left=f"The local archive {new} is kept and the local latest points at it; the failure came after it.")
         assert (local_dir("todo") / "latest.tar.zst").resolve().name == new.name
         assert not list(local_dir("todo").glob(".staging-*")), "the staging copy of the DB is removed"
         assert latest_sha(s3, TODO_PREFIX) == s3_latest, "nothing was uploaded"

@@ -21,6 +21,7 @@ import time
 
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
 from ansible_collections.tgops.stack.plugins.module_utils.files import fsync_dir
+from ansible_collections.tgops.stack.plugins.module_utils.revision import git_revision
 
 STAGING_PREFIX = '.staging-'
 _AGE = re.compile(r'^\s*(\d+)\s*([smhdw]?)\s*$')
@@ -39,22 +40,6 @@ def stale_staging(entries, now, age_s):
     """Names of the staging directories older than ``age_s``: ``entries`` are (name, is_dir, mtime) of the backup dir."""
     return sorted(name for name, is_dir, mtime in entries
                   if is_dir and name.startswith(STAGING_PREFIX) and now - mtime > age_s)
-
-
-def git_revision(run, source_dir):
-    """(sha, error) of ``source_dir``'s checkout; ``run`` runs an argv and returns (rc, stdout, stderr).
-
-    A failure is never raised: the error is git's own line (the ``fatal:`` or ``error:`` one when there is one).
-    """
-    try:
-        rc, out, err = run(['git', '-C', source_dir, 'rev-parse', 'HEAD'])
-    except OSError as exc:
-        return None, 'git: %s' % (exc.strerror or exc)
-    if rc == 0 and out.strip():
-        return out.strip(), None
-    lines = [ln.strip() for ln in ((err or '') + '\n' + (out or '')).splitlines() if ln.strip()]
-    cause = next((ln for ln in lines if ln.startswith(('fatal:', 'error:'))), lines[0] if lines else None)
-    return None, cause or 'git rev-parse exited with rc %s' % rc
 
 
 def _entries(directory):

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.tgops.stack.plugins.module_utils.backup_manifest import sha256_file
-from ansible_collections.tgops.stack.plugins.module_utils.backup_staging import git_revision
 from ansible_collections.tgops.stack.plugins.module_utils.compose import check_services
 from ansible_collections.tgops.stack.plugins.module_utils.db_location import db_location_argument_spec, locate_with_migration
 from ansible_collections.tgops.stack.plugins.module_utils.env_file import env_file_report
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
+from ansible_collections.tgops.stack.plugins.module_utils.revision import source_revision
 from ansible_collections.tgops.stack.plugins.module_utils.stack import build_stack
 
 MIB = 1024 * 1024
@@ -57,19 +56,6 @@ def db_params(params):
     out = dict((key, value) for key, value in params.items() if key not in ('env', 'inspect_stack', 'services', 'min_free_mb', 'db', 'revision', 'host'))
     out.update(params['db'])
     return out
-
-
-def source_revision(project_src, files, run):
-    """{git_sha, git_error, files_sha256} of a stack directory: git's own error line when it is not a usable checkout,
-    and ``None`` for a Compose file that cannot be read."""
-    sha, error = git_revision(run, project_src)
-    hashes = {}
-    for name in files or []:
-        try:
-            hashes[name] = sha256_file(os.path.join(project_src, name))[0]
-        except OSError:
-            hashes[name] = None
-    return {'git_sha': sha, 'git_error': error, 'files_sha256': hashes}
 
 
 def parse_os_release(text):

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test helpers shared by the unit tests of module_utils: an archive's sources and compressors, a fake HTTP answer."""
+"""Test helpers shared by the unit tests of module_utils: an archive's sources and compressors, a fake HTTP answer,
+git's recorded answers and a runner that gives them."""
 
 from __future__ import annotations
 
@@ -53,3 +54,28 @@ class FakeResponse:
 
     def read(self):
         return self.body
+
+
+# What git 2.39 printed here (rc, stdout, stderr) for: a checkout, a directory that is not one, a missing directory,
+# a repository without a commit (stdout echoes HEAD), and a checkout owned by another user.
+SHA = '27ee123c0ffee1234567890abcdef1234567890a'
+GIT_OK = (0, SHA + '\n', '')
+GIT_NOT_A_REPO = (128, '', 'fatal: not a git repository (or any of the parent directories): .git\n')
+GIT_MISSING_DIR = (128, '', "fatal: cannot change to '/nonexistent': No such file or directory\n")
+GIT_NO_COMMIT = (128, 'HEAD\n', "fatal: ambiguous argument 'HEAD': unknown revision or path not in the working tree.\n"
+                 "Use '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'\n")
+GIT_DUBIOUS = (128, '', "fatal: detected dubious ownership in repository at '/opt/stack'\nTo add an exception for this directory, call:\n\n"
+               "\tgit config --global --add safe.directory /opt/stack\n")
+
+
+def runner(answer):
+    """A ``run(argv)`` that records its calls in ``run.calls`` and answers ``answer`` (or raises it)."""
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    run.calls = calls
+    return run

@@ -10,36 +10,13 @@ import time
 
 import pytest
 from ansible_collections.tgops.stack.plugins.module_utils.backup_staging import (
-    git_revision,
     parse_age,
     prepare,
     remove,
     stale_staging,
 )
 from ansible_collections.tgops.stack.plugins.module_utils.errors import StackError
-
-# What git 2.39 printed here (rc, stdout, stderr) for: a checkout, a directory that is not one, a missing directory,
-# a repository without a commit (stdout echoes HEAD), and a checkout owned by another user.
-SHA = '27ee123c0ffee1234567890abcdef1234567890a'
-GIT_OK = (0, SHA + '\n', '')
-GIT_NOT_A_REPO = (128, '', 'fatal: not a git repository (or any of the parent directories): .git\n')
-GIT_MISSING_DIR = (128, '', "fatal: cannot change to '/nonexistent': No such file or directory\n")
-GIT_NO_COMMIT = (128, 'HEAD\n', "fatal: ambiguous argument 'HEAD': unknown revision or path not in the working tree.\n"
-                 "Use '--' to separate paths from revisions, like this:\n'git <command> [<revision>...] -- [<file>...]'\n")
-GIT_DUBIOUS = (128, '', "fatal: detected dubious ownership in repository at '/opt/stack'\nTo add an exception for this directory, call:\n\n"
-               "\tgit config --global --add safe.directory /opt/stack\n")
-
-
-def runner(answer):
-    calls = []
-
-    def run(argv):
-        calls.append(argv)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-    run.calls = calls
-    return run
+from ansible_collections.tgops.stack.tests.unit.plugins.module_utils.helpers import GIT_OK, SHA, runner
 
 
 @pytest.mark.parametrize('text,seconds', [('12h', 43200), ('30m', 1800), ('2d', 172800), ('1w', 604800), ('3600', 3600),
@@ -60,21 +37,6 @@ def test_stale_staging_takes_only_old_staging_directories():
     entries = [('.staging-old', True, now - 50000), ('.staging-new', True, now - 10), ('.staging-file', False, now - 90000),
                ('todo-20261130T120000Z.tar.zst', False, now - 90000), ('keep', True, now - 90000), ('.staging-b', True, now - 43201)]
     assert stale_staging(entries, now, 43200) == ['.staging-b', '.staging-old']
-
-
-@pytest.mark.parametrize('answer,sha,error', [
-    (GIT_OK, SHA, None),
-    (GIT_NOT_A_REPO, None, 'fatal: not a git repository (or any of the parent directories): .git'),
-    (GIT_MISSING_DIR, None, "fatal: cannot change to '/nonexistent': No such file or directory"),
-    (GIT_NO_COMMIT, None, "fatal: ambiguous argument 'HEAD': unknown revision or path not in the working tree."),
-    (GIT_DUBIOUS, None, "fatal: detected dubious ownership in repository at '/opt/stack'"),
-    ((1, '', ''), None, 'git rev-parse exited with rc 1'),
-    (FileNotFoundError(2, 'No such file or directory'), None, 'git: No such file or directory'),
-])
-def test_git_revision_reports_git_own_line(answer, sha, error):
-    run = runner(answer)
-    assert git_revision(run, '/opt/stack') == (sha, error)
-    assert run.calls == [['git', '-C', '/opt/stack', 'rev-parse', 'HEAD']]
 
 
 def test_prepare_creates_the_directory_private_and_a_staging_dir(tmp_path):

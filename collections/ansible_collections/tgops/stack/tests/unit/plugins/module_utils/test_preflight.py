@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import pytest
@@ -16,7 +15,6 @@ from ansible_collections.tgops.stack.plugins.module_utils.preflight import (
     free_mb,
     host_facts,
     parse_os_release,
-    source_revision,
 )
 
 
@@ -162,16 +160,6 @@ def test_host_facts_fall_back_to_usr_lib_os_release():
             raise FileNotFoundError(2, 'No such file or directory')
         return UBUNTU_2404
     assert host_facts(read=read, uname=Uname)['os'] == 'Ubuntu 24.04.1 LTS'
-
-
-def test_source_revision_hashes_each_compose_file_and_keeps_git_own_line(tmp_path):
-    (tmp_path / 'docker-compose.yml').write_text('services: {}\n')
-    not_a_repo = (128, '', 'fatal: not a git repository (or any of the parent directories): .git\n')
-    out = source_revision(str(tmp_path), ['docker-compose.yml', 'missing.yml'], lambda argv: not_a_repo)
-    assert out == {'git_sha': None, 'git_error': 'fatal: not a git repository (or any of the parent directories): .git',
-                   'files_sha256': {'docker-compose.yml': hashlib.sha256(b'services: {}\n').hexdigest(), 'missing.yml': None}}
-    sha = '27ee123c0ffee1234567890abcdef1234567890a'
-    assert source_revision(str(tmp_path), [], lambda argv: (0, sha + '\n', ''))['git_sha'] == sha
 
 
 def test_revision_and_host_are_read_last_and_only_when_asked(tmp_path, factory):
