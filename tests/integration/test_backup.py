@@ -257,7 +257,9 @@ def test_a_directory_where_latest_goes_fails_the_link_step_and_keeps_the_archive
     (target / "latest.tar.zst" / "keep-me").write_text("someone's files")
     before = journal("todo")
     res = playbook("backup.yml", "-l", "todo_stacks", extra_vars={"stack_backup_local_dir": str(target), "backup_s3_enabled": False})
-    [archive] = sorted(target.glob("todo-2*.tar.zst"))
+    archives = sorted(target.glob("todo-2*.tar.zst"))
+    assert len(archives) == 1, res
+    archive = archives[0]
     assert Path(str(archive) + ".sha256").exists()
     assert_failed_at_the_archive_step(
         res, before,

@@ -78,10 +78,12 @@ def select_prunable(archives, keep_last=1, keep_daily=0, keep_weekly=0, now=None
     ``keep_weekly`` ISO weeks. An unverified archive never takes the place of a verified one and is pruned unless
     protected. Always kept: the names in ``protect``, archives whose date is unknown or later than ``now``, and at
     least one archive (the newest) when none is verified.
-    Returns {keep, prune, reasons}; keep and prune hold names, newest first.
+    Returns {keep, prune, reasons}; keep and prune hold names, newest first. A count below 0 raises StackError naming
+    the three (the one refusal of every retention: local, in the archive's call, on S3).
     """
     if min(keep_last, keep_daily, keep_weekly) < 0:
-        raise ValueError('keep_last, keep_daily and keep_weekly must be >= 0')
+        raise StackError('keep_last=%s, keep_daily=%s, keep_weekly=%s: a count below 0 is refused; use 0 or more '
+                         '(0 turns that rule off)' % (keep_last, keep_daily, keep_weekly))
     now = _as_datetime(now) or datetime.datetime.now(datetime.timezone.utc)
     reasons = {}
     dated = []
@@ -163,9 +165,6 @@ def prune_directory(path, stack=None, keep_last=7, keep_daily=7, keep_weekly=4, 
     archives = local_archives(path, stack)
     if planned and planned not in [a['name'] for a in archives]:
         archives.append({'name': planned, 'verified': True})
-    try:
-        selection = select_prunable(archives, keep_last, keep_daily, keep_weekly, protect=protect)
-    except ValueError as exc:
-        raise StackError('keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc) from exc
+    selection = select_prunable(archives, keep_last, keep_daily, keep_weekly, protect=protect)
     removed = apply_retention(path, selection['prune'], check_mode) if apply else []
     return dict(selection, removed=removed)

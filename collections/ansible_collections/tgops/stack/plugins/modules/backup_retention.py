@@ -131,8 +131,6 @@ def main():
         else:
             archives = [a for a in p['archives'] if not p['stack'] or (parse_archive_name(a.get('name')) or {}).get('stack') == p['stack']]
             result = dict(select_prunable(archives, p['keep_last'], p['keep_daily'], p['keep_weekly'], protect=p['protect']), removed=[])
-    except ValueError as exc:
-        module.fail_json(msg='keep_last/keep_daily/keep_weekly: %s; use 0 or more' % exc)
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(changed=bool(result['removed']), **result)

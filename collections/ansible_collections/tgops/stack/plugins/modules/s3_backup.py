@@ -271,9 +271,6 @@ def main():
         else:
             result = s3_call(p['endpoint_url'], p['bucket'], 'download', fetch_archive, client, p['bucket'], p['prefix'], p['dest'],
                              p['key'], module.check_mode, p['progress_mib'])
-    except ValueError as exc:
-        module.fail_json(msg='keep_last=%s, keep_daily=%s, keep_weekly=%s: %s; use 0 or more'
-                         % (p['keep_last'], p['keep_daily'], p['keep_weekly'], exc))
     except StackError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

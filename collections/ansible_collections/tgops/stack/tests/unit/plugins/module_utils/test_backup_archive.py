@@ -346,4 +346,4 @@ def test_a_negative_keep_value_is_refused_after_the_archive_naming_the_options(s
     src, out = sources
     with pytest.raises(StackError) as info:
         archive_and_finish(str(out), 'todo-1', members_of(src), retention={'keep_last': -1}, compression='gzip')
-    assert info.value.msg.startswith('keep_last/keep_daily/keep_weekly: ') and 'use 0 or more' in info.value.msg
+    assert info.value.msg.startswith('keep_last=-1, keep_daily=7, keep_weekly=4: ') and 'use 0 or more' in info.value.msg

@@ -122,8 +122,10 @@ def test_created_field_overrides_name_and_accepts_iso():
 
 
 def test_negative_counts_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(StackError) as info:
         select_prunable([], keep_last=-1)
+    assert info.value.msg == ('keep_last=-1, keep_daily=0, keep_weekly=0: a count below 0 is refused; use 0 or more '
+                              '(0 turns that rule off)')
 
 
 def test_local_dir_selection_and_apply(tmp_path):
@@ -164,6 +166,6 @@ def test_prune_directory_lists_selects_and_deletes_in_one_step(tmp_path):
     assert done['keep'] == [names[2]] and len(done['removed']) == 4
     assert sorted(os.listdir(str(tmp_path))) == sorted([names[2], names[2] + '.sha256', 'sprint-20200101T000000Z.tar.zst',
                                                         'sprint-20200101T000000Z.tar.zst.sha256'])
-    with pytest.raises(StackError, match='keep_last/keep_daily/keep_weekly: .*use 0 or more'):
+    with pytest.raises(StackError, match='keep_last=-1, keep_daily=7, keep_weekly=4: .*use 0 or more'):
         prune_directory(str(tmp_path), 'todo', keep_last=-1)
     assert len(os.listdir(str(tmp_path))) == 4, "a refused rule deletes nothing"

@@ -161,7 +161,7 @@ def test_prune_keeps_what_latest_is_a_copy_of_and_only_the_stack_given(client, t
     again = prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=1, keep_daily=0, keep_weekly=0,
                            protect=['sprint-20261121T060000Z.tar.gz'])
     assert not again['changed'] and again['deleted'] == [] and again['prune'] == []
-    with pytest.raises(ValueError, match='must be >= 0'):
+    with pytest.raises(StackError, match='keep_last=-1, keep_daily=7, keep_weekly=4: a count below 0 is refused'):
         prune_archives(client, 'backups', 'sprint-bot', 'sprint', keep_last=-1)
     assert stored() == [k for k in before if k not in done['deleted']], 'a bad keep value deletes nothing'
 
